@@ -46,7 +46,6 @@ if [ -f "$STAMP_FILE" ] && [ "$(cat "$STAMP_FILE")" = "$STAMP" ] && check_stack;
 fi
 
 log "installing build tools and torch"
-"${PIP[@]}" install -q "$(pin pip)" 2>/dev/null || true
 "${PIP[@]}" install -q "$(pin setuptools)" wheel
 "${PIP[@]}" install -q "$(pin torch)" "$(pin torchvision)"
 

@@ -1,0 +1,3 @@
+from .vgg16_caffe import VGG16Caffe
+
+__all__ = ['VGG16Caffe']

@@ -1,0 +1,128 @@
+"""The VGG16 trunk of the Caffe FCN reference nets."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmseg.registry import MODELS
+from mmseg.utils import OptMultiConfig
+
+#: Number of 3x3 convs in each of the five VGG16 stages.
+VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
+#: Output names, indexed by ``out_indices``.
+OUTPUT_NAMES = ('pool1', 'pool2', 'pool3', 'pool4', 'pool5', 'fc7')
+
+
+@MODELS.register_module()
+class VGG16Caffe(BaseModule):
+    """VGG16 as in the Caffe FCN nets, with fc6/fc7 as convolutions.
+
+    This backbone is the trunk of `Fully Convolutional Networks for Semantic
+    Segmentation <https://arxiv.org/abs/1605.06211>`_ (``voc-fcn*/net.py``
+    of ``fcn.berkeleyvision.org``):
+
+    - ``conv1_1`` is padded by 100 px so that any input, down to 1x1, leaves
+      fc6 at least one valid position and the final crops always fit;
+      every other 3x3 conv has pad 1; ReLU after each conv.
+    - ``pool1`` .. ``pool5`` are 2x2/2 max pools rounding **up** like Caffe
+      (``ceil_mode=True``; floor rounding breaks many input sizes).
+    - ``fc6`` is a 7x7 valid conv 512->4096 and ``fc7`` a 1x1 conv
+      4096->4096, each followed by ReLU and element-wise dropout 0.5
+      (Caffe's ``Dropout`` drops single units, so ``nn.Dropout``, not
+      ``nn.Dropout2d``).
+
+    fc6/fc7 live here, not in the heads, because they are the
+    convolutionalised ImageNet classifier: they come from the same
+    pretrained file as the convs, and FCN-32s/16s/8s all share them, so one
+    backbone config and one weight file serve every net while the heads
+    hold only the layers FCN adds (score_*, upscore*).
+
+    Attribute names are the Caffe layer names (``conv1_1`` ... ``conv5_3``,
+    ``fc6``, ``fc7``), so weights map by name. mmpretrain's ``VGG`` was not
+    used: its convs are ``ConvModule`` wrappers (keys
+    ``features.N.conv.weight``), it cannot pad conv1_1 by 100 (an extra
+    99-px pad of every input would be needed), and its fc layers are
+    ``nn.Linear`` modules that exist only with a classifier.
+
+    Args:
+        in_channels (int): Input image channels. Defaults to 3.
+        stage_channels (Sequence[int]): Widths of the five conv stages.
+            Defaults to (64, 128, 256, 512, 512), i.e. VGG16. Smaller widths
+            give the same geometry for quick experiments and tests.
+        fc_channels (int): Width of fc6 and fc7. Defaults to 4096.
+        first_pad (int): Padding of conv1_1. Defaults to 100.
+        dropout_ratio (float): Dropout after fc6 and fc7. Defaults to 0.5.
+        out_indices (Sequence[int]): Outputs to return, indices into
+            ``('pool1', 'pool2', 'pool3', 'pool4', 'pool5', 'fc7')``.
+            Defaults to (2, 3, 5): pool3, pool4 and fc7, the inputs of the
+            FCN-8s/16s/32s heads.
+        init_cfg (dict or list[dict], optional): Initialization config,
+            e.g. ``dict(type='Pretrained', checkpoint=...)``. Defaults to
+            None (PyTorch's default init).
+    """
+
+    def __init__(self,
+                 in_channels: int = 3,
+                 stage_channels: Sequence[int] = (64, 128, 256, 512, 512),
+                 fc_channels: int = 4096,
+                 first_pad: int = 100,
+                 dropout_ratio: float = 0.5,
+                 out_indices: Sequence[int] = (2, 3, 5),
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if len(stage_channels) != len(VGG16_STAGE_DEPTHS):
+            raise ValueError('stage_channels needs 5 widths (one per VGG16 '
+                             f'stage), got {tuple(stage_channels)}')
+        out_indices = tuple(out_indices)
+        if not out_indices or any(
+                not 0 <= i < len(OUTPUT_NAMES) for i in out_indices):
+            raise ValueError(f'out_indices must index {OUTPUT_NAMES}, got '
+                             f'{out_indices}')
+        self.stage_channels = tuple(stage_channels)
+        self.fc_channels = fc_channels
+        self.first_pad = first_pad
+        self.out_indices = out_indices
+
+        self.stage_layers: List[List[str]] = []
+        cin = in_channels
+        for stage, (depth, cout) in enumerate(
+                zip(VGG16_STAGE_DEPTHS, stage_channels), start=1):
+            names = []
+            for i in range(1, depth + 1):
+                name = f'conv{stage}_{i}'
+                pad = first_pad if name == 'conv1_1' else 1
+                self.add_module(name, nn.Conv2d(cin, cout, 3, padding=pad))
+                names.append(name)
+                cin = cout
+            self.stage_layers.append(names)
+        # Caffe's pooling rounds the output size up.
+        self.pool = nn.MaxPool2d(2, stride=2, ceil_mode=True)
+        self.fc6 = nn.Conv2d(cin, fc_channels, 7)
+        self.fc7 = nn.Conv2d(fc_channels, fc_channels, 1)
+        self.drop6 = nn.Dropout(dropout_ratio)
+        self.drop7 = nn.Dropout(dropout_ratio)
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Run the trunk.
+
+        Args:
+            x (Tensor): Images of shape (N, C, H, W), any H, W >= 1.
+
+        Returns:
+            tuple[Tensor]: The outputs selected by ``out_indices``, in that
+            order (pool3 at stride 8, pool4 at 16, pool5 and fc7 at 32,
+            each offset by the 100-px pad).
+        """
+        outs = []
+        for names in self.stage_layers:
+            for name in names:
+                x = F.relu(getattr(self, name)(x), inplace=True)
+            x = self.pool(x)
+            outs.append(x)
+        if 5 in self.out_indices:
+            x = self.drop6(F.relu(self.fc6(x), inplace=True))
+            x = self.drop7(F.relu(self.fc7(x), inplace=True))
+            outs.append(x)
+        return tuple(outs[i] for i in self.out_indices)

@@ -1,0 +1,43 @@
+"""FCN-32s head."""
+from typing import Optional, Sequence
+
+from torch import Tensor
+
+from mmseg.registry import MODELS
+from ..utils.caffe_geometry import caffe_crop
+from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
+
+
+@MODELS.register_module()
+class FCN32sHead(CaffeFCNHead):
+    """FCN-32s head of `FCN <https://arxiv.org/abs/1605.06211>`_.
+
+    ``score_fr`` (1x1 on fc7) -> ``upscore`` (64x64 / 32 bilinear
+    transposed conv) -> crop to the input at offset 19 (``voc-fcn32s``).
+
+    Args:
+        in_channels (int | Sequence[int]): fc7 channels. Defaults to 4096.
+        in_index (int | Sequence[int]): Index of fc7 in the backbone
+            outputs. Defaults to 2 (VGG16Caffe's default outputs).
+        **kwargs: See :class:`CaffeFCNHead`.
+    """
+
+    #: upscore maps input pixel x to x + 19 (the 100-px pad, shrunk by the
+    #: 7x7 fc6 and shifted by the 64/32 deconv's half-kernel).
+    final_crop_offset = 19
+
+    def __init__(self,
+                 in_channels: IntOrSeq = 4096,
+                 in_index: IntOrSeq = 2,
+                 **kwargs) -> None:
+        super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
+        self.upscore = self._upscore_layer(64, 32)
+
+    def forward(self,
+                inputs: Sequence[Tensor],
+                out_size: Optional[Sequence[int]] = None) -> Tensor:
+        (fc7, ) = self._transform_inputs(inputs)
+        upscore = self.upscore(self._score_fr(fc7))
+        if out_size is None:
+            return upscore
+        return caffe_crop(upscore, self.final_crop_offset, out_size)

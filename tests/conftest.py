@@ -1,0 +1,54 @@
+"""Shared test helpers: config paths, registry builds, tiny-width nets."""
+import copy
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.registry import init_default_scope
+
+import fcn_plugin  # noqa: F401  (registers the plugin)
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = ROOT / 'configs'
+MODEL_CFGS = {
+    'fcn32s': CONFIGS / '_base_/models/fcn32s_vgg16.py',
+    'fcn16s': CONFIGS / '_base_/models/fcn16s_vgg16.py',
+    'fcn8s': CONFIGS / '_base_/models/fcn8s_vgg16.py',
+    'fcn8s-atonce': CONFIGS / '_base_/models/fcn8s-atonce_vgg16.py',
+}
+#: Narrow widths with the exact VGG16 geometry, for fast CPU tests.
+TINY_WIDTHS = dict(stage_channels=(4, 5, 6, 7, 8), fc_channels=9)
+#: pool3 / pool4 / fc7 widths of the tiny trunk, as each head takes them.
+TINY_HEAD_CHANNELS = {
+    'fcn32s': 9,
+    'fcn16s': (7, 9),
+    'fcn8s': (6, 7, 9),
+    'fcn8s-atonce': (6, 7, 9),
+}
+
+
+def model_cfg(net: str,
+              tiny: bool = True,
+              num_classes: int = 21) -> ConfigDict:
+    """The model dict of a net's base config, as a config user gets it."""
+    cfg = Config.fromfile(str(MODEL_CFGS[net]))
+    model = copy.deepcopy(cfg.model)
+    head = model['decode_head']
+    head['num_classes'] = num_classes
+    if tiny:
+        model['backbone'].update(TINY_WIDTHS)
+        head['in_channels'] = TINY_HEAD_CHANNELS[net]
+    return model
+
+
+def build_model(net: str, tiny: bool = True, **kwargs) -> torch.nn.Module:
+    """Build a segmentor through MMSeg's MODELS registry."""
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    return MODELS.build(model_cfg(net, tiny=tiny, **kwargs))
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)
