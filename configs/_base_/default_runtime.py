@@ -1,0 +1,10 @@
+# MMSeg's runtime with the settings FCN training needs: cudnn autotuning off
+# (batch-1 native-size training sees a new input shape at every iteration) and
+# every test image drawn when --show-dir is given.
+_base_ = ['mmseg::_base_/default_runtime.py']
+env_cfg = dict(cudnn_benchmark=False)
+# Checks every weight file before use (a missing file names the converter
+# command that makes it), refuses checkpoints of another net or class count,
+# and performs the paper's staged init (VGG16 -> 32s -> 16s -> 8s) from
+# `load_from`.
+custom_hooks = [dict(type='FCNWeightsHook')]

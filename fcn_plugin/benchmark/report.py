@@ -1,0 +1,137 @@
+"""The benchmark's printed table and machine description."""
+import os
+import platform
+from typing import Dict, List, Optional
+
+import torch
+
+#: Targets of the five ratios: (comparison, bound).
+TARGETS = {
+    'inference': ('<=', 1.05),
+    'train_step': ('<=', 1.05),
+    'gflops_vs_matmul': ('>=', 1.0),
+    'peak_memory': ('<=', 1.10),
+    'data_vs_model': ('>=', 10.0),
+}
+
+
+def meets(name: str, value: Optional[float]) -> str:
+    """'yes' / 'no' against :data:`TARGETS`, '-' when not measured."""
+    if value is None:
+        return '-'
+    op, bound = TARGETS[name]
+    ok = value <= bound if op == '<=' else value >= bound
+    return 'yes' if ok else 'no'
+
+
+def machine_info(device: str, threads: int) -> Dict[str, object]:
+    """CPU model, cores, library versions (and GPU name on CUDA)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    cpu = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    import mmengine
+    import mmseg
+    info = dict(
+        cpu=cpu,
+        cores=len(os.sched_getaffinity(0)) if hasattr(
+            os, 'sched_getaffinity') else os.cpu_count(),
+        torch_threads=threads,
+        torch=torch.__version__,
+        mmseg=mmseg.__version__,
+        mmengine=mmengine.__version__,
+        python=platform.python_version(),
+        device=device)
+    if device.startswith('cuda'):
+        info['gpu'] = torch.cuda.get_device_name(device)
+    return info
+
+
+def _fmt(value: Optional[float], unit: str = '') -> str:
+    if value is None:
+        return '-'
+    if abs(value) >= 100:
+        text = f'{value:.0f}'
+    elif abs(value) >= 1:
+        text = f'{value:.3g}' if abs(value) < 10 else f'{value:.1f}'
+    else:
+        text = f'{value:.3g}'
+    return f'{text} {unit}'.strip()
+
+
+def table_rows(results: dict) -> List[List[str]]:
+    """Rows: measure, net, plugin, reference, ratio, target, met."""
+    rows = []
+    for net, r in results['nets'].items():
+        inf, tr, fl = r['inference'], r['train_step'], r['flops']
+        rows.append([
+            'inference (s/batch)', net,
+            _fmt(inf['plugin_s']),
+            _fmt(inf['bare_s']),
+            _fmt(inf['ratio'], 'x'), '<= 1.05',
+            meets('inference', inf['ratio'])
+        ])
+        rows.append([
+            'train step (s/batch)', net,
+            _fmt(tr['plugin_s']),
+            _fmt(tr['bare_s']),
+            _fmt(tr['ratio'], 'x'), '<= 1.05',
+            meets('train_step', tr['ratio'])
+        ])
+        rows.append([
+            'GFLOP/s (plugin vs mm)', net,
+            _fmt(fl['plugin_gflops_per_s']),
+            _fmt(fl['matmul_gflops_per_s']),
+            _fmt(fl['ratio'], 'x'), '>= 1.0',
+            meets('gflops_vs_matmul', fl['ratio'])
+        ])
+        mem = r.get('memory')
+        if mem:
+            rows.append([
+                'peak RSS train (MB)', net,
+                _fmt(mem['plugin']['peak_mb']),
+                _fmt(mem['bare']['peak_mb']),
+                _fmt(mem['ratio'], 'x'), '<= 1.10',
+                meets('peak_memory', mem['ratio'])
+            ])
+    for name, p in results.get('pipelines', {}).items():
+        rows.append([
+            f'data {name} (img/s)', p['vs_net'],
+            _fmt(p['images_per_s']),
+            _fmt(p['model_images_per_s']),
+            _fmt(p['ratio'], 'x'), '>= 10',
+            meets('data_vs_model', p['ratio'])
+        ])
+    return rows
+
+
+def format_table(results: dict) -> str:
+    """A Markdown table of :func:`table_rows` plus the five ratios."""
+    head = ['measure', 'net', 'plugin', 'bare / reference', 'ratio',
+            'target', 'met']
+    rows = [head] + table_rows(results)
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+
+    def line(cells: List[str]) -> str:
+        return '| ' + ' | '.join(
+            c.ljust(w) for c, w in zip(cells, widths)) + ' |'
+
+    out = [line(head), line(['-' * w for w in widths])]
+    out += [line(r) for r in rows[1:]]
+    out.append('')
+    out.append('worst ratios: ' + ', '.join(
+        f'{k}={_fmt(v)} ({meets(k, v)})'
+        for k, v in results['ratios'].items()))
+    checks = {
+        net: r['checks']
+        for net, r in results['nets'].items() if r.get('checks')
+    }
+    for net, c in checks.items():
+        out.append(f'numeric checks {net}: ' + ', '.join(
+            f'{k}={v:.3g}' for k, v in c.items()))
+    return '\n'.join(out)

@@ -1,0 +1,59 @@
+"""Interleaved wall-clock timing that lets machine drift cancel."""
+import gc
+import statistics
+import time
+from typing import Callable, Dict, List, Sequence
+
+import torch
+
+
+def synchronize(device: str) -> None:
+    """Wait for queued device work (CUDA kernels run asynchronously)."""
+    if device.startswith('cuda'):
+        torch.cuda.synchronize(device)
+
+
+def interleaved(fns: Dict[str, Callable[[], object]],
+                repeats: int,
+                warmup: int = 1,
+                device: str = 'cpu') -> Dict[str, List[float]]:
+    """Time several callables in turns: A B C, C B A, A B C, ...
+
+    Every repeat calls each function once, so slow phases of a shared
+    machine hit all of them alike; the order flips every repeat so that
+    neither always runs first (e.g. right after a garbage collection).
+
+    Args:
+        fns (dict[str, Callable]): Functions by name.
+        repeats (int): Timed calls of each function.
+        warmup (int): Untimed calls of each function first (allocator,
+            oneDNN primitive caches, lazy inits). Defaults to 1.
+        device (str): Device to synchronize before reading the clock.
+
+    Returns:
+        dict[str, list[float]]: Seconds per call, in call order.
+    """
+    names = list(fns)
+    for _ in range(warmup):
+        for name in names:
+            fns[name]()
+    times: Dict[str, List[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            gc.collect()
+            synchronize(device)
+            start = time.perf_counter()
+            fns[name]()
+            synchronize(device)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def median(values: Sequence[float]) -> float:
+    """Median of a non-empty sequence."""
+    return float(statistics.median(values))
+
+
+def paired_ratio(a: Sequence[float], b: Sequence[float]) -> float:
+    """Median of ``a[i] / b[i]`` over calls made next to each other."""
+    return median([x / y for x, y in zip(a, b)])

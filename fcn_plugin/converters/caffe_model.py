@@ -1,0 +1,277 @@
+"""Read ``.caffemodel`` weights and map them onto the plugin's nets.
+
+Handles the ILSVRC VGG16 model (V1 ``layers``, InnerProduct fc6/fc7) and
+the released ``voc-fcn*`` models (V2 ``layer``, Deconvolution upscore
+layers, Scale layers in the at-once net) of `FCN
+<https://arxiv.org/abs/1605.06211>`_. Blobs are N x C x H x W like
+PyTorch weights, Deconvolution blobs are (in, out, k, k) like
+``ConvTranspose2d``, and the first conv reads BGR input as the Caffe
+preprocessor feeds it, so no axis or channel is permuted.
+"""
+import math
+import os.path as osp
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from google.protobuf.message import DecodeError
+
+from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
+from .errors import WeightFileError
+from .layers import (ATONCE_SCALES, NET_TITLES, SCORE_INPUTS, TRUNK_CONVS,
+                     TRUNK_LAYERS, UPSCORE_KERNELS, fmt_shape, net_of_layers,
+                     param_key)
+
+
+@dataclass
+class CaffeLayer:
+    """One layer of a ``.caffemodel`` with its parameter blobs."""
+    name: str
+    type: str
+    blobs: List[np.ndarray] = field(default_factory=list)
+
+
+@dataclass
+class CaffeNet:
+    """The layers of a ``.caffemodel`` that hold parameters."""
+    name: str
+    format: str  # 'V1' or 'V2'
+    layers: List[CaffeLayer] = field(default_factory=list)
+
+
+def _blob_array(blob, where: str) -> np.ndarray:
+    """A BlobProto as an array of its declared shape."""
+    if blob.HasField('shape'):
+        shape = tuple(int(d) for d in blob.shape.dim)
+    else:
+        shape = (int(blob.num), int(blob.channels), int(blob.height),
+                 int(blob.width))
+    if blob.data:
+        values = np.frombuffer(b''.join(blob.data), dtype='<f4')
+    elif blob.double_data:
+        values = np.frombuffer(
+            b''.join(blob.double_data), dtype='<f8').astype(np.float32)
+    else:
+        values = np.zeros(0, np.float32)
+    count = math.prod(shape)
+    if values.size != count:
+        raise WeightFileError(
+            f'{where}: the blob holds {values.size} values but its shape '
+            f'{fmt_shape(shape)} needs {count} (a truncated or damaged file, '
+            'or values not in packed form)')
+    return values.reshape(shape)
+
+
+def read_caffemodel(path: str) -> CaffeNet:
+    """Parse a binary ``.caffemodel`` with the project's schema.
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        CaffeNet: Its layers that carry blobs (V1 type enums are given as
+        V2 type strings, e.g. ``'InnerProduct'``).
+
+    Raises:
+        WeightFileError: If the file is missing, not a Caffe NetParameter,
+            in the pre-2014 V0 layout, or has no parameter blobs.
+    """
+    if not osp.isfile(path):
+        raise WeightFileError(f'{path}: no such file')
+    with open(path, 'rb') as f:
+        data = f.read()
+    msgs = caffe_messages(raw=True)
+    try:
+        net = msgs['NetParameter'].FromString(data)
+    except DecodeError as err:
+        raise WeightFileError(
+            f'{path} is not a binary Caffe model (NetParameter protobuf): '
+            f'{err}') from None
+    if len(net.layer) and len(net.layers):
+        raise WeightFileError(
+            f'{path} mixes V1 "layers" and V2 "layer" entries; upgrade it '
+            "with Caffe's upgrade_net_proto_binary")
+    v1 = bool(len(net.layers))
+    out = CaffeNet(name=net.name, format='V1' if v1 else 'V2')
+    enum = msgs['V1LayerParameter'].LayerType
+    for i, layer in enumerate(net.layers if v1 else net.layer):
+        if v1 and layer.HasField('layer'):
+            raise WeightFileError(
+                f'{path} uses the V0 layer layout (layer #{i}); upgrade it '
+                "with Caffe's upgrade_net_proto_binary first")
+        if v1:
+            type_name = enum.Name(layer.type) if layer.type in enum.values() \
+                else str(layer.type)
+            type_name = V1_TO_V2_TYPES.get(type_name, type_name)
+        else:
+            type_name = layer.type
+        if not len(layer.blobs):
+            continue
+        name = layer.name or f'#{i}'
+        blobs = [
+            _blob_array(b, f'{path}: layer {name} blob {j}')
+            for j, b in enumerate(layer.blobs)
+        ]
+        out.layers.append(CaffeLayer(name, type_name, blobs))
+    if not out.layers:
+        raise WeightFileError(
+            f'{path} holds no layer with parameters; it is not a trained '
+            '.caffemodel (a .prototxt or an empty/garbled file?)')
+    return out
+
+
+def _fit(array: np.ndarray, shape: Sequence[int], where: str,
+         reshape_ok: bool = False) -> torch.Tensor:
+    """The blob as a tensor of ``shape``.
+
+    Leading singleton axes of the legacy 4-D blobs are ignored. With
+    ``reshape_ok`` (InnerProduct fc6/fc7 becoming convolutions) only the
+    number of values must agree.
+    """
+    def squeeze(s):
+        s = list(s)
+        while len(s) > 1 and s[0] == 1:
+            s.pop(0)
+        return tuple(s)
+
+    ok = squeeze(array.shape) == squeeze(shape) or (
+        reshape_ok and array.size == math.prod(shape))
+    if not ok:
+        raise WeightFileError(
+            f'{where}: blob of shape {fmt_shape(array.shape)} does not fit '
+            f'{fmt_shape(shape)}')
+    return torch.from_numpy(array.reshape(tuple(shape)).copy())
+
+
+def _check_scale(layer: CaffeLayer, path: str) -> str:
+    """Check an at-once Scale layer holds its fixed constant."""
+    want = ATONCE_SCALES[layer.name]
+    if len(layer.blobs) != 1:
+        raise WeightFileError(
+            f'{path}: Scale layer {layer.name} has {len(layer.blobs)} blobs; '
+            'the at-once net has one fixed scale and no bias')
+    values = layer.blobs[0]
+    if not np.allclose(values, want, rtol=1e-5, atol=0):
+        raise WeightFileError(
+            f'{path}: Scale layer {layer.name} holds values in '
+            f'[{values.min():g}, {values.max():g}], not the fixed {want:g} of '
+            'voc-fcn8s-atonce; the plugin head cannot represent it')
+    return (f'{layer.name} (Scale, {values.size} values, all {want:g}): the '
+            'fixed at-once constant, built into FCN8sHead, not a parameter')
+
+
+def convert_caffe_net(net: CaffeNet, path: str,
+                      want_net: Optional[str] = None
+                      ) -> Tuple['OrderedDict[str, torch.Tensor]', str,
+                                 List[str]]:
+    """Map a parsed ``.caffemodel`` onto a plugin state dict.
+
+    Args:
+        net (CaffeNet): The parsed file.
+        path (str): The file, for messages.
+        want_net (str, optional): Target net; detected from the layers
+            (score_pool3, score_pool4, score_fr, Scale layers) if None.
+
+    Returns:
+        tuple: (state dict, net, notes on layers dropped or checked).
+
+    Raises:
+        WeightFileError: For a layer with parameters that has no place in
+            the net, a duplicate layer, a wrong blob count or shape, or a
+            ``want_net`` that contradicts the file.
+    """
+    seen = set()
+    for layer in net.layers:
+        if layer.name in seen:
+            raise WeightFileError(
+                f'{path}: layer {layer.name} appears twice with parameters')
+        seen.add(layer.name)
+    by_name = {layer.name: layer for layer in net.layers}
+    has_scales = [n for n in ATONCE_SCALES if n in by_name]
+    detected = net_of_layers(by_name)
+    if detected == 'fcn8s' and has_scales:
+        detected = 'fcn8s-atonce'
+    if has_scales and detected != 'fcn8s-atonce':
+        raise WeightFileError(
+            f'{path}: Scale layers {has_scales} belong to voc-fcn8s-atonce, '
+            f'but the other layers make a {NET_TITLES[detected]}')
+    net_name = want_net or detected
+    if net_name != detected:
+        raise WeightFileError(
+            f'{path} holds a {NET_TITLES[detected]} (layers: '
+            f'{", ".join(by_name)}), not the requested '
+            f'{NET_TITLES[net_name]}')
+
+    out = OrderedDict()
+    notes = []
+    pending_fc = []
+    for layer in net.layers:
+        where = f'{path}: layer {layer.name} ({layer.type})'
+        name = layer.name
+        if name in ATONCE_SCALES:
+            notes.append(_check_scale(layer, path))
+            continue
+        if name == 'fc8':
+            notes.append(
+                f'fc8 ({layer.type}, weight '
+                f'{fmt_shape(layer.blobs[0].shape)}): ImageNet classifier, '
+                'dropped; FCN scores with its own score_fr')
+            continue
+        if name in TRUNK_LAYERS or name in SCORE_INPUTS:
+            kinds = ('Convolution', 'InnerProduct') if name in (
+                'fc6', 'fc7') else ('Convolution', )
+            if layer.type not in kinds or len(layer.blobs) != 2:
+                raise WeightFileError(
+                    f'{where}: expected a {" or ".join(kinds)} layer with '
+                    f'weight and bias blobs, got {len(layer.blobs)} blobs')
+            if name in ('fc6', 'fc7'):
+                pending_fc.append(layer)
+                continue
+            weight, bias = layer.blobs
+            w = torch.from_numpy(weight.copy())
+            if w.dim() != 4:
+                raise WeightFileError(
+                    f'{where}: weight blob {fmt_shape(weight.shape)} is not '
+                    'out x in x kh x kw')
+            out[param_key(name, 'weight')] = w
+            out[param_key(name, 'bias')] = _fit(bias, (w.shape[0], ),
+                                                where + ' bias')
+        elif name in UPSCORE_KERNELS:
+            if layer.type != 'Deconvolution' or len(layer.blobs) != 1:
+                raise WeightFileError(
+                    f'{where}: expected a bias-free Deconvolution with one '
+                    f'blob, got {len(layer.blobs)} blobs')
+            weight = layer.blobs[0]
+            if weight.ndim != 4:
+                raise WeightFileError(
+                    f'{where}: weight blob {fmt_shape(weight.shape)} is not '
+                    'in x out x k x k')
+            out[param_key(name, 'weight')] = torch.from_numpy(weight.copy())
+        else:
+            raise WeightFileError(
+                f'{where} has {len(layer.blobs)} parameter blobs '
+                f'({", ".join(fmt_shape(b.shape) for b in layer.blobs)}) '
+                f'but no place in the {NET_TITLES[net_name]}; it is not '
+                'dropped silently')
+    for layer in pending_fc:
+        where = f'{path}: layer {layer.name} ({layer.type})'
+        weight, bias = layer.blobs
+        cout = int(bias.size)
+        prev_layer = 'conv5_3' if layer.name == 'fc6' else 'fc6'
+        prev = param_key(prev_layer, 'weight')
+        if prev not in out:
+            raise WeightFileError(
+                f'{where}: cannot place it without {prev_layer}')
+        cin = int(out[prev].shape[0])
+        k = 7 if layer.name == 'fc6' else 1
+        out[param_key(layer.name, 'weight')] = _fit(
+            weight, (cout, cin, k, k), where + ' weight', reshape_ok=True)
+        out[param_key(layer.name, 'bias')] = _fit(bias, (cout, ),
+                                                  where + ' bias')
+    order = [param_key(n, k) for n in TRUNK_CONVS + ('fc6', 'fc7')
+             for k in ('weight', 'bias')]
+    ordered = OrderedDict((k, out.pop(k)) for k in order if k in out)
+    ordered.update(out)
+    return ordered, net_name, notes

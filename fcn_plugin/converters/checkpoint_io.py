@@ -1,0 +1,135 @@
+"""Safe reading of PyTorch weight files and atomic writing of checkpoints."""
+import os
+import os.path as osp
+import pickle
+import zipfile
+from collections import OrderedDict
+from typing import Any, Dict, Mapping
+
+import torch
+
+from .errors import WeightFileError
+
+
+def load_torch_file(path: str) -> Any:
+    """``torch.load`` with ``weights_only=True`` and clear errors.
+
+    Args:
+        path (str): A ``.pth`` file.
+
+    Returns:
+        The loaded object (tensors, containers and plain values only).
+
+    Raises:
+        WeightFileError: If the file is missing, is not a PyTorch file, or
+            holds pickled Python objects other than tensors; such files
+            are never unpickled.
+    """
+    if not osp.isfile(path):
+        raise WeightFileError(f'{path}: no such file')
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as err:
+        lines = [line.strip() for line in str(err).splitlines()]
+        unsafe = next((line for line in lines if 'GLOBAL' in line), None)
+        if unsafe is None:
+            text = ' '.join(line for line in lines if line)
+            detail = text.split('WeightsUnpickler error:')[-1].split(
+                ' Check the documentation')[0].strip()
+            raise WeightFileError(
+                f'{path} is not a readable PyTorch weight file (unpickling '
+                f'failed: {detail[:200]})') from None
+        unsafe = unsafe.split(' was not')[0].replace(
+            'WeightsUnpickler error: ', '')
+        raise WeightFileError(
+            f'{path} holds pickled Python objects besides tensors '
+            f'({unsafe}); '
+            'it is refused because unpickling can run arbitrary code. In a '
+            'trusted environment, re-save only the weights, e.g. '
+            'torch.save(obj["model_state_dict"], "weights.pth")') from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError,
+            ValueError) as err:
+        raise WeightFileError(
+            f'{path} is not a readable PyTorch weight file '
+            f'({type(err).__name__}: {str(err).splitlines()[0][:200]})'
+        ) from None
+
+
+def tensor_dict(obj: Any, path: str,
+                wrappers=('state_dict', 'model_state_dict',
+                          'model')) -> 'OrderedDict[str, torch.Tensor]':
+    """The ``{name: Tensor}`` mapping inside a loaded weight file.
+
+    Unwraps one level of ``{'state_dict': ...}``-style containers and
+    strips a ``module.`` prefix left by ``DataParallel``.
+
+    Raises:
+        WeightFileError: If no mapping of tensors is found.
+    """
+    if isinstance(obj, Mapping):
+        for key in wrappers:
+            if isinstance(obj.get(key), Mapping):
+                obj = obj[key]
+                break
+    if not isinstance(obj, Mapping) or not obj:
+        raise WeightFileError(
+            f'{path} holds no state dict (a mapping of names to tensors, '
+            'possibly under "state_dict" or "model_state_dict")')
+    bad = [k for k, v in obj.items() if not isinstance(v, torch.Tensor)]
+    if bad:
+        raise WeightFileError(f'{path}: entries that are not tensors: ' +
+                              ', '.join(map(str, bad)))
+    out = OrderedDict()
+    for key, value in obj.items():
+        if key.startswith('module.'):
+            key = key[len('module.'):]
+        out[key] = value
+    return out
+
+
+def _own_storage(tensor: torch.Tensor) -> torch.Tensor:
+    """A contiguous tensor that does not share a larger storage.
+
+    ``torch.save`` writes whole storages, so a view into a bigger buffer
+    would be saved with all of it.
+    """
+    tensor = tensor.detach().contiguous()
+    if tensor.untyped_storage().nbytes() != (tensor.numel() *
+                                             tensor.element_size()):
+        tensor = tensor.clone()
+    return tensor
+
+
+def save_checkpoint(state_dict: Mapping[str, torch.Tensor],
+                    meta: Dict[str, Any], dst: str, src: str) -> None:
+    """Write ``{'state_dict', 'meta'}`` to ``dst`` atomically.
+
+    The file is written next to ``dst`` under a temporary name, checked to
+    load with ``weights_only=True``, then moved into place, so a failure
+    never leaves a half-written ``dst``.
+
+    Raises:
+        WeightFileError: If ``dst`` is the source file or not writable.
+    """
+    if osp.exists(dst) and osp.samefile(dst, src):
+        raise WeightFileError(f'{dst}: the output would overwrite the input')
+    out_dir = osp.dirname(osp.abspath(dst))
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as err:
+        raise WeightFileError(f'{dst}: cannot create {out_dir}: {err}') \
+            from None
+    tmp = osp.join(out_dir, f'.{osp.basename(dst)}.{os.getpid()}.tmp')
+    ckpt = dict(
+        state_dict=OrderedDict(
+            (k, _own_storage(v)) for k, v in state_dict.items()),
+        meta=meta)
+    try:
+        torch.save(ckpt, tmp)
+        torch.load(tmp, map_location='cpu', weights_only=True, mmap=True)
+        os.replace(tmp, dst)
+    except OSError as err:
+        raise WeightFileError(f'{dst}: cannot write: {err}') from None
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,73 @@
+"""Check a converted state dict against the plugin's layer contract."""
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import torch
+
+from .errors import WeightFileError
+from .layers import (NET_TITLES, expected_shapes, fmt_shape, net_keys,
+                     widths_of)
+
+
+def shape_problems(state_dict: Mapping[str, torch.Tensor],
+                   expected: Mapping[str, Sequence[int]]) -> List[str]:
+    """Lines describing missing, unexpected and mis-shaped keys."""
+    lines = []
+    missing = [k for k in expected if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in expected]
+    wrong = [
+        k for k in expected if k in state_dict
+        and tuple(state_dict[k].shape) != tuple(expected[k])
+    ]
+    if missing:
+        lines.append('missing keys: ' + ', '.join(missing))
+    if unexpected:
+        lines.append('unexpected keys: ' + ', '.join(
+            f'{k} ({fmt_shape(state_dict[k].shape)})' for k in unexpected))
+    for k in wrong:
+        lines.append(f'{k}: shape {fmt_shape(state_dict[k].shape)}, '
+                     f'expected {fmt_shape(expected[k])}')
+    return lines
+
+
+def check_converted(state_dict: Mapping[str, torch.Tensor], net: str,
+                    source: str,
+                    num_classes: Optional[int] = None) -> Dict[str, object]:
+    """Fail unless ``state_dict`` is exactly a consistent ``net``.
+
+    The widths are read off the file (any consistent widths pass, so narrow
+    test nets convert too); then every key and shape must match.
+
+    Args:
+        state_dict (Mapping[str, Tensor]): Converted plugin state dict.
+        net (str): Target net.
+        source (str): The source file, for messages.
+        num_classes (int, optional): Required number of classes.
+
+    Returns:
+        dict: ``stage_channels``, ``fc_channels`` and ``num_classes`` read
+        off the file.
+
+    Raises:
+        WeightFileError: Listing every missing, unexpected or mis-shaped
+            key.
+    """
+    stages, fc, classes = widths_of(state_dict)
+    if stages is None or fc is None or (net != 'vgg16' and classes is None):
+        keys = net_keys(net)
+        missing = [k for k in keys if k not in state_dict]
+        raise WeightFileError(
+            f'{source}: not a complete {NET_TITLES[net]}; missing keys: '
+            + ', '.join(missing))
+    if num_classes is not None and net != 'vgg16' and classes != num_classes:
+        score_fr = state_dict['decode_head.score_fr.weight']
+        raise WeightFileError(
+            f'{source}: {NET_TITLES[net]} with {classes} classes (score_fr '
+            f'{fmt_shape(score_fr.shape)}), but {num_classes} were asked for')
+    expected = expected_shapes(net, stages, fc, classes)
+    problems = shape_problems(state_dict, expected)
+    if problems:
+        raise WeightFileError(
+            f'{source} does not convert to a consistent {NET_TITLES[net]} '
+            f'(widths {stages}, fc {fc}, classes {classes}):\n  ' +
+            '\n  '.join(problems))
+    return dict(stage_channels=stages, fc_channels=fc, num_classes=classes)

@@ -1,0 +1,244 @@
+"""A synthetic PASCAL VOC (and SBD release) for demos, tests and CI.
+
+The images are real JPEGs and the labels real VOC palette PNGs in the exact
+VOC2012 layout, so every config, tool and test runs with no download. Each
+image shows one to three objects of a few VOC classes on a textured
+background; every class has its own shape and colour, which a small FCN
+learns in minutes on a CPU. As in VOC, a band of "void" (255) pixels
+surrounds each object. The output is a pure function of the arguments: the
+same seed writes the same bytes.
+"""
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from .voc_palette import VOC_IGNORE_INDEX, save_palette_png
+
+#: class index -> (shape, RGB colour) of the synthetic objects.
+CLASS_STYLES: Dict[int, Tuple[str, Tuple[int, int, int]]] = {
+    1: ('ellipse', (215, 45, 40)),  # aeroplane: red ellipse
+    3: ('triangle', (40, 175, 60)),  # bird: green triangle
+    7: ('rectangle', (40, 80, 215)),  # car: blue rectangle
+    12: ('diamond', (235, 200, 30)),  # dog: yellow diamond
+    15: ('cross', (205, 60, 215)),  # person: magenta cross
+}
+#: Split files of the synthetic set (ImageSets/Segmentation/<name>.txt).
+SPLITS = ('train', 'val', 'trainaug', 'aug', 'sbd_train', 'seg11valid')
+
+PathLike = Union[str, Path]
+
+
+def _rng(seed: int, index: int, salt: int) -> np.random.Generator:
+    return np.random.default_rng([seed, index, salt])
+
+
+def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A grey-brown gradient with mild noise, dimmer than any object."""
+    base = rng.integers(70, 130, 3)
+    slope = rng.uniform(-25, 25, (2, 3))
+    ys = np.linspace(0, 1, h)[:, None, None]
+    xs = np.linspace(0, 1, w)[None, :, None]
+    img = base + ys * slope[0] + xs * slope[1]
+    img = img + rng.normal(0, 8, (h, w, 3))
+    return img
+
+
+def _shape_mask(shape: str, h: int, w: int, cy: int, cx: int,
+                ry: int, rx: int) -> np.ndarray:
+    """A filled shape as a boolean ``(h, w)`` mask."""
+    mask = np.zeros((h, w), np.uint8)
+    if shape == 'ellipse':
+        cv2.ellipse(mask, (cx, cy), (rx, ry), 0, 0, 360, 1, -1)
+    elif shape == 'rectangle':
+        cv2.rectangle(mask, (cx - rx, cy - ry), (cx + rx, cy + ry), 1, -1)
+    elif shape == 'triangle':
+        pts = [(cx, cy - ry), (cx - rx, cy + ry), (cx + rx, cy + ry)]
+        cv2.fillPoly(mask, [np.array(pts, np.int32)], 1)
+    elif shape == 'diamond':
+        pts = [(cx, cy - ry), (cx + rx, cy), (cx, cy + ry), (cx - rx, cy)]
+        cv2.fillPoly(mask, [np.array(pts, np.int32)], 1)
+    elif shape == 'cross':
+        ty, tx = max(ry // 3, 0), max(rx // 3, 0)
+        cv2.rectangle(mask, (cx - rx, cy - ty), (cx + rx, cy + ty), 1, -1)
+        cv2.rectangle(mask, (cx - tx, cy - ry), (cx + tx, cy + ry), 1, -1)
+    else:
+        raise ValueError(f'unknown synthetic shape {shape!r}')
+    return mask.astype(bool)
+
+
+def synthetic_sample(seed: int,
+                     index: int,
+                     size: Tuple[int, int],
+                     classes: Sequence[int] = tuple(CLASS_STYLES),
+                     void_width: int = 1,
+                     salt: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """Draw one synthetic image and its label.
+
+    Args:
+        seed (int): The data set seed.
+        index (int): The image number; each image has its own random stream.
+        size (tuple[int, int]): ``(H, W)`` of the image.
+        classes (Sequence[int]): VOC class indices to draw from; each must be
+            a key of :data:`CLASS_STYLES`.
+        void_width (int): Half-width in pixels of the 255 band drawn on both
+            sides of every object boundary (0 for none).
+        salt (int): Extra stream selector, so a second set (e.g. a synthetic
+            SBD) draws different pictures for the same ids.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: ``(H, W, 3)`` uint8 RGB image and
+        ``(H, W)`` uint8 label (0 background, class indices, 255 void).
+    """
+    h, w = size
+    if h < 1 or w < 1:
+        raise ValueError(f'synthetic image size must be positive, got {size}')
+    unknown = [c for c in classes if c not in CLASS_STYLES]
+    if unknown or not classes:
+        raise ValueError(f'synthetic classes must be a non-empty subset of '
+                         f'{sorted(CLASS_STYLES)}, got {list(classes)}')
+    rng = _rng(seed, index, salt)
+    img = _background(rng, h, w)
+    label = np.zeros((h, w), np.uint8)
+    for _ in range(int(rng.integers(1, 4))):
+        cls = int(classes[int(rng.integers(len(classes)))])
+        shape, colour = CLASS_STYLES[cls]
+        ry = max(int(h * rng.uniform(0.15, 0.3)), 1)
+        rx = max(int(w * rng.uniform(0.15, 0.3)), 1)
+        cy = int(rng.integers(0, h))
+        cx = int(rng.integers(0, w))
+        mask = _shape_mask(shape, h, w, cy, cx, ry, rx)
+        tint = np.asarray(colour) + rng.integers(-15, 16, 3)
+        img[mask] = tint + rng.normal(0, 6, (int(mask.sum()), 3))
+        label[mask] = cls
+    if void_width > 0 and min(h, w) > 1:
+        kernel = np.ones((2 * void_width + 1, ) * 2, np.uint8)
+        edge = cv2.dilate(label, kernel) != cv2.erode(label, kernel)
+        label[edge] = VOC_IGNORE_INDEX
+    return np.clip(img, 0, 255).round().astype(np.uint8), label
+
+
+def _write_list(path: Path, ids: Sequence[str]) -> None:
+    path.write_text(''.join(f'{i}\n' for i in ids))
+
+
+def _split_ids(num_images: int) -> Tuple[List[str], List[str]]:
+    ids = [f'2008_{i:06d}' for i in range(num_images)]
+    if num_images == 1:
+        return ids, ids
+    num_val = max(1, num_images // 4)
+    return ids[:-num_val], ids[-num_val:]
+
+
+def make_synthetic_voc(out_dir: PathLike,
+                       num_images: int,
+                       size: Tuple[int, int] = (64, 96),
+                       seed: int = 0,
+                       classes: Sequence[int] = tuple(CLASS_STYLES),
+                       void_width: int = 1,
+                       official_only: bool = False,
+                       jpeg_quality: int = 90) -> Path:
+    """Write a synthetic VOC data set in the VOC2012 layout.
+
+    ``out_dir/VOC2012`` receives ``JPEGImages/<id>.jpg``,
+    ``SegmentationClass/<id>.png`` (VOC palette PNGs) and
+    ``ImageSets/Segmentation/{train,val}.txt``; unless ``official_only``,
+    also ``SegmentationClassAug/<id>.png`` (single-channel PNGs, as
+    ``tools/prepare_voc.py`` writes them) and the split files ``trainaug``,
+    ``aug``, ``sbd_train`` and ``seg11valid``. The last quarter of the ids
+    (at least one) is ``val``; ``trainaug`` and ``sbd_train`` equal
+    ``train``, ``seg11valid`` equals ``val`` and ``aug`` is ``train`` minus
+    its first id (empty with a single image).
+
+    Args:
+        out_dir (str | Path): Folder to create ``VOC2012`` in (typically
+            ``.../VOCdevkit``).
+        num_images (int): Number of images (at least 1).
+        size (tuple[int, int]): ``(H, W)`` of every image.
+        seed (int): Random seed; the output is byte-identical for a seed.
+        classes (Sequence[int]): VOC class indices to draw.
+        void_width (int): Half-width of the void band around objects.
+        official_only (bool): Write only what the official VOC2012 trainval
+            archive has (to feed ``tools/prepare_voc.py``).
+        jpeg_quality (int): JPEG quality of the images.
+
+    Returns:
+        Path: The ``VOC2012`` folder.
+    """
+    if num_images < 1:
+        raise ValueError(f'num_images must be at least 1, got {num_images}')
+    voc = Path(out_dir) / 'VOC2012'
+    sets = voc / 'ImageSets' / 'Segmentation'
+    subdirs = ['JPEGImages', 'SegmentationClass']
+    if not official_only:
+        subdirs.append('SegmentationClassAug')
+    for sub in subdirs:
+        (voc / sub).mkdir(parents=True, exist_ok=True)
+    sets.mkdir(parents=True, exist_ok=True)
+    train, val = _split_ids(num_images)
+    ids = list(dict.fromkeys(train + val))
+    for index, name in enumerate(ids):
+        img, label = synthetic_sample(seed, index, tuple(size), classes,
+                                      void_width)
+        Image.fromarray(img).save(
+            voc / 'JPEGImages' / f'{name}.jpg', quality=jpeg_quality)
+        save_palette_png(label, voc / 'SegmentationClass' / f'{name}.png')
+        if not official_only:
+            Image.fromarray(label).save(
+                voc / 'SegmentationClassAug' / f'{name}.png')
+    lists = dict(train=train, val=val)
+    if not official_only:
+        lists.update(
+            trainaug=train, aug=train[1:], sbd_train=train, seg11valid=val)
+    for split, split_ids in lists.items():
+        _write_list(sets / f'{split}.txt', split_ids)
+    return voc
+
+
+def make_synthetic_sbd(out_dir: PathLike,
+                       train_ids: Sequence[str],
+                       val_ids: Sequence[str],
+                       size: Tuple[int, int] = (64, 96),
+                       seed: int = 0,
+                       images: Optional[Sequence[str]] = None) -> Path:
+    """Write a miniature SBD release (``benchmark_RELEASE/dataset``).
+
+    ``cls/<id>.mat`` holds a MATLAB struct ``GTcls`` whose ``Segmentation``
+    field is the ``uint8`` label (no void band, like SBD); ``train.txt`` and
+    ``val.txt`` list the ids; ``img/<id>.jpg`` holds the images listed in
+    ``images`` (default: all ids). The pictures differ from those
+    :func:`make_synthetic_voc` draws for the same ids.
+
+    Args:
+        out_dir (str | Path): Folder to create ``benchmark_RELEASE`` in.
+        train_ids (Sequence[str]): SBD train ids.
+        val_ids (Sequence[str]): SBD val ids.
+        size (tuple[int, int]): ``(H, W)`` of every image.
+        seed (int): Random seed.
+        images (Sequence[str], optional): Ids that get an ``img`` JPEG.
+
+    Returns:
+        Path: The ``benchmark_RELEASE`` folder.
+    """
+    from scipy.io import savemat
+    root = Path(out_dir) / 'benchmark_RELEASE'
+    data = root / 'dataset'
+    for sub in ('cls', 'img'):
+        (data / sub).mkdir(parents=True, exist_ok=True)
+    ids = list(dict.fromkeys(list(train_ids) + list(val_ids)))
+    with_img = set(ids if images is None else images)
+    for index, name in enumerate(ids):
+        img, label = synthetic_sample(
+            seed, index, tuple(size), void_width=0, salt=1)
+        gtcls = dict(
+            Segmentation=label,
+            Boundaries=np.zeros((1, 1), np.uint8),
+            CategoriesPresent=np.unique(label[label > 0]).astype(np.uint8))
+        savemat(data / 'cls' / f'{name}.mat', dict(GTcls=gtcls))
+        if name in with_img:
+            Image.fromarray(img).save(data / 'img' / f'{name}.jpg', quality=90)
+    _write_list(data / 'train.txt', train_ids)
+    _write_list(data / 'val.txt', val_ids)
+    return root

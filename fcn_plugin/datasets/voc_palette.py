@@ -1,0 +1,93 @@
+"""The PASCAL VOC colour map and palette-label helpers."""
+from pathlib import Path
+from typing import Dict, List, Tuple, Union
+
+import numpy as np
+from PIL import Image
+
+#: Label value of "void" pixels (object borders, difficult regions).
+VOC_IGNORE_INDEX = 255
+#: Number of VOC classes, background included.
+VOC_NUM_CLASSES = 21
+
+
+def voc_palette() -> List[int]:
+    """The 256-entry VOC colour map as a flat ``[r, g, b, ...]`` list.
+
+    Index ``i`` spreads its bits over the high bits of R, G and B (the VOC
+    devkit's ``VOClabelcolormap``): 0 is black, 1 is (128, 0, 0), ...,
+    255 (void) is (224, 224, 192).
+
+    Returns:
+        list[int]: 768 values, the palette of VOC ``SegmentationClass`` PNGs.
+    """
+    palette = []
+    for index in range(256):
+        rgb = [0, 0, 0]
+        code = index
+        for shift in range(7, -1, -1):
+            for channel in range(3):
+                rgb[channel] |= ((code >> channel) & 1) << shift
+            code >>= 3
+        palette.extend(rgb)
+    return palette
+
+
+def _colour_to_index() -> Dict[Tuple[int, int, int], int]:
+    flat = voc_palette()
+    table = {}
+    for index in list(range(VOC_NUM_CLASSES)) + [VOC_IGNORE_INDEX]:
+        table[tuple(flat[3 * index:3 * index + 3])] = index
+    return table
+
+
+def read_label_indices(path: Union[str, Path]) -> np.ndarray:
+    """Read a VOC label PNG as an ``(H, W)`` uint8 array of class indices.
+
+    Palette (``P``) and grayscale (``L``) PNGs are read as they are;
+    colour-coded RGB(A) PNGs are mapped back through the VOC colour map.
+
+    Args:
+        path (str | Path): The label file.
+
+    Returns:
+        np.ndarray: Class indices (0..20, 255 for void).
+
+    Raises:
+        ValueError: If the file cannot be decoded, or an RGB label holds a
+            colour that is not a VOC class colour.
+    """
+    try:
+        with Image.open(path) as img:
+            mode = img.mode
+            array = np.array(img.convert('RGB') if mode in ('RGB', 'RGBA')
+                             else img)
+    except (OSError, SyntaxError) as err:
+        raise ValueError(f'cannot read label {path}: {err}') from err
+    if mode in ('P', 'L'):
+        return array.astype(np.uint8)
+    if mode not in ('RGB', 'RGBA'):
+        raise ValueError(f'label {path} has image mode {mode!r}; expected a '
+                         'palette, grayscale or VOC-colour RGB PNG')
+    codes = (array[..., 0].astype(np.int64) << 16) | (
+        array[..., 1].astype(np.int64) << 8) | array[..., 2]
+    out = np.full(codes.shape, -1, np.int64)
+    for (r, g, b), index in _colour_to_index().items():
+        out[codes == (r << 16 | g << 8 | b)] = index
+    if (out < 0).any():
+        bad = sorted({tuple(c) for c in array[out < 0][:1000].tolist()})
+        raise ValueError(f'label {path} has colours that are not VOC class '
+                         f'colours: {bad[:5]}')
+    return out.astype(np.uint8)
+
+
+def save_palette_png(label: np.ndarray, path: Union[str, Path]) -> None:
+    """Save class indices as a palette PNG with the VOC colour map.
+
+    Args:
+        label (np.ndarray): ``(H, W)`` uint8 class indices.
+        path (str | Path): Where to write the PNG.
+    """
+    img = Image.fromarray(np.ascontiguousarray(label, np.uint8))
+    img.putpalette(voc_palette())  # L -> P, indices kept
+    img.save(path, format='PNG')

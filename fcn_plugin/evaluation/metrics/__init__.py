@@ -1,0 +1,3 @@
+from .fcn_iou_metric import FCNIoUMetric
+
+__all__ = ['FCNIoUMetric']

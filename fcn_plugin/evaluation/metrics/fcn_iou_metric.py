@@ -1,0 +1,147 @@
+"""IoU metrics of the FCN paper: fwIoU and boundary (trimap) mIoU."""
+from collections import OrderedDict
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.logging import MMLogger, print_log
+from mmseg.evaluation import IoUMetric
+from mmseg.registry import METRICS
+from prettytable import PrettyTable
+
+from ..trimap import trimap_bands
+
+Areas = Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+@METRICS.register_module()
+class FCNIoUMetric(IoUMetric):
+    """MMSeg's IoU metric plus the scores of `FCN
+    <https://arxiv.org/abs/1605.06211>`_.
+
+    On top of ``aAcc``, ``mIoU``, ``mAcc`` (and the per-class table) of
+    :class:`mmseg.evaluation.IoUMetric`, it reports:
+
+    - ``fwIoU``: frequency weighted IoU, ``sum(freq[freq > 0] *
+      iou[freq > 0])`` with ``freq`` the share of ground-truth pixels of
+      each class, over the histogram accumulated on the whole dataset (as
+      ``score.py`` of the reference implementation computes ``fwavacc``).
+    - ``mIoU@band{w}`` for each ``w`` in ``band_widths``: mIoU of the
+      pixels within ``w`` pixels of a ground-truth label boundary (the
+      trimap evaluation of boundary accuracy, see
+      :func:`fcn_plugin.evaluation.trimap_bands`). Void pixels are never
+      scored, but void/label transitions count as boundaries.
+
+    All values are percentages rounded to 2 decimals, like MMSeg's.
+
+    Args:
+        band_widths (Sequence[int]): Trimap band widths in pixels. Defaults
+            to () (no boundary metric).
+        fw_iou (bool): Whether to report ``fwIoU``. Defaults to True.
+        **kwargs: See :class:`mmseg.evaluation.IoUMetric`.
+
+    Example:
+        >>> test_evaluator = dict(
+        ...     type='FCNIoUMetric', iou_metrics=['mIoU'],
+        ...     band_widths=[2, 5, 10])
+    """
+
+    def __init__(self,
+                 band_widths: Sequence[int] = (),
+                 fw_iou: bool = True,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        widths = list(band_widths)
+        if any(isinstance(w, bool) or not isinstance(w, int) or w < 1
+               for w in widths) or len(set(widths)) != len(widths):
+            raise ValueError('FCNIoUMetric: band_widths must be distinct '
+                             f'integers >= 1 (pixels), got {band_widths!r}')
+        self.band_widths = widths
+        self.fw_iou = fw_iou
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        """Add the band histograms to MMSeg's per-image areas.
+
+        Args:
+            data_batch (dict): A batch of data from the dataloader.
+            data_samples (Sequence[dict]): A batch of outputs from the model.
+        """
+        start = len(self.results)
+        super().process(data_batch, data_samples)
+        if self.format_only:
+            return
+        num_classes = len(self.dataset_meta['classes'])
+        for k, sample in enumerate(data_samples):
+            band_areas = self._band_areas(sample, num_classes)
+            self.results[start + k] = (*self.results[start + k], band_areas)
+
+    def _band_areas(self, sample: dict,
+                    num_classes: int) -> Dict[int, Areas]:
+        """Intersection/union/pred/label areas inside each trimap band."""
+        if not self.band_widths:
+            return {}
+        pred = sample['pred_sem_seg']['data'].squeeze()
+        label = sample['gt_sem_seg']['data'].squeeze().to(pred)
+        bands = trimap_bands(label.cpu().numpy(), self.band_widths)
+        out = {}
+        for width, band in bands.items():
+            mask = torch.from_numpy(band).to(pred.device)
+            out[width] = self.intersect_and_union(pred[mask], label[mask],
+                                                  num_classes,
+                                                  self.ignore_index)
+        return out
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """Compute MMSeg's metrics, then fwIoU and the band mIoUs.
+
+        Args:
+            results (list): Per-image results of :meth:`process`.
+
+        Returns:
+            Dict[str, float]: MMSeg's metrics plus ``fwIoU`` and
+            ``mIoU@band{w}``.
+        """
+        if self.format_only:
+            return super().compute_metrics(results)
+        metrics = super().compute_metrics([r[:4] for r in results])
+        if self.fw_iou:
+            metrics['fwIoU'] = self._fw_iou([r[:4] for r in results])
+        if self.band_widths:
+            metrics.update(self._band_metrics([r[4] for r in results]))
+        return metrics
+
+    @staticmethod
+    def _sum_areas(results: List[Areas]) -> List[np.ndarray]:
+        return [sum(col).numpy().astype(np.float64) for col in zip(*results)]
+
+    def _fw_iou(self, results: List[Areas]) -> float:
+        intersect, union, _, label = self._sum_areas(results)
+        freq = label / label.sum()
+        valid = freq > 0
+        fw = (freq[valid] * intersect[valid] / union[valid]).sum()
+        return float(np.round(fw * 100, 2))
+
+    def _band_metrics(self, results: List[Dict[int, Areas]]
+                      ) -> Dict[str, float]:
+        logger: MMLogger = MMLogger.get_current_instance()
+        table = PrettyTable()
+        table.add_column('Class', list(self.dataset_meta['classes']))
+        metrics = OrderedDict()
+        for width in self.band_widths:
+            intersect, union, _, _ = self._sum_areas(
+                [r[width] for r in results])
+            with np.errstate(divide='ignore', invalid='ignore'):
+                iou = intersect / union
+            if self.nan_to_num is not None:
+                iou = np.nan_to_num(iou, nan=self.nan_to_num)
+            key = f'mIoU@band{width}'
+            if np.isnan(iou).all():
+                print_log(f'{key}: no labelled pixel lies within {width} px '
+                          'of a ground-truth boundary', logger)
+                metrics[key] = float('nan')
+            else:
+                metrics[key] = float(np.round(np.nanmean(iou) * 100, 2))
+            table.add_column(f'IoU@band{width}', np.round(iou * 100, 2))
+        print_log('per class results within the boundary bands:', logger)
+        print_log('\n' + table.get_string(), logger=logger)
+        return metrics

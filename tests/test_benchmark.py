@@ -1,0 +1,118 @@
+"""Tests of tools/benchmark.py and its library (tiny nets, no timing)."""
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from fcn_plugin.benchmark.cases import build_pair
+from fcn_plugin.benchmark.checks import numeric_checks
+from fcn_plugin.benchmark.flops import count_flops
+from fcn_plugin.benchmark.memory import peak_rss_mb, reset_peak_rss, rss_mb
+from fcn_plugin.benchmark.timing import interleaved, paired_ratio
+
+ROOT = Path(__file__).resolve().parents[1]
+RATIOS = ('inference', 'train_step', 'gflops_vs_matmul', 'peak_memory',
+          'data_vs_model')
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location(
+        'fcn_benchmark_tool', ROOT / 'tools/benchmark.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('net',
+                         ['fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce'])
+def test_bare_net_is_the_plugin_net(net):
+    """Same weights, same logits, same FLOPs: the A/B compares like with
+    like."""
+    pair = build_pair(net, (1, 3, 37, 45), tiny=True)
+    pair.set_mode(False)
+    logits = pair.plugin_logits()
+    with torch.no_grad():
+        bare = pair.bare(pair.bare_inputs())[0]
+    assert logits.shape == (21, 37, 45)
+    assert logits.abs().max() > 0
+    torch.testing.assert_close(bare, logits, rtol=1e-5, atol=1e-4)
+    assert count_flops(pair.plugin_infer) == count_flops(pair.bare_infer)
+    pred = pair.plugin_infer()[0].pred_sem_seg.data[0]
+    assert torch.equal(pred, pair.bare_infer()[0])
+
+
+def test_train_steps_update_the_same_parameters():
+    pair = build_pair('fcn8s', (1, 3, 29, 31), tiny=True)
+    pair.set_mode(True)
+    before_p = pair.plugin.decode_head.score_pool3.weight.clone()
+    before_b = pair.bare.score_pool3.weight.clone()
+    losses = pair.plugin_train()
+    loss_b = pair.bare_train()
+    assert math.isfinite(float(losses['loss']))
+    assert math.isfinite(float(loss_b))
+    assert not torch.equal(before_p,
+                           pair.plugin.decode_head.score_pool3.weight)
+    assert not torch.equal(before_b, pair.bare.score_pool3.weight)
+    # The fixed bilinear kernels stay fixed on both sides.
+    torch.testing.assert_close(pair.plugin.decode_head.upscore8.weight,
+                               pair.bare.upscore8)
+
+
+def test_bf16_autocast_and_channels_last_on_cpu():
+    pair = build_pair('fcn8s', (1, 3, 33, 41), tiny=True)
+    checks = numeric_checks(pair, 'bf16')
+    assert checks['bare_max_rel_diff'] < 1e-5
+    assert checks['channels_last_max_rel_diff'] < 1e-5
+    assert checks['channels_last_argmax_agreement'] > 0.999
+    # bf16 keeps 8 mantissa bits: ~0.4% per rounding, a few % at most.
+    assert 0 < checks['bf16_max_rel_diff'] < 0.05
+    assert checks['bf16_argmax_agreement'] > 0.9
+    # The model is handed back in its own memory format.
+    weight = pair.plugin.backbone.conv1_1.weight
+    assert weight.is_contiguous()
+
+
+def test_interleaving_alternates_order():
+    calls = []
+    fns = {name: (lambda n=name: calls.append(n)) for name in 'abc'}
+    times = interleaved(fns, repeats=3, warmup=1)
+    assert calls == list('abc' + 'abc' + 'cba' + 'abc')
+    assert all(len(v) == 3 for v in times.values())
+    assert paired_ratio([2., 4., 9.], [1., 2., 3.]) == 2.
+
+
+def test_peak_rss_reset_tracks_new_allocations():
+    if not reset_peak_rss():
+        pytest.skip('clear_refs not writable here')
+    base = peak_rss_mb()
+    block = torch.ones(64 * 1024 * 1024 // 4)  # 64 MB, touched
+    assert peak_rss_mb() >= base + 48
+    assert rss_mb() > 0
+    del block
+
+
+def test_benchmark_end_to_end(tmp_path):
+    out = tmp_path / 'bench.json'
+    tool = _load_tool()
+    tool.main([
+        '--tiny', '--nets', 'fcn8s', '--shape', '1x3x24x32',
+        '--memory-shape', '1x3x24x32', '--repeats', '1', '--warmup', '0',
+        '--data-images', '2', '--data-size', '40x48', '--mm-size',
+        '256,256,256', '--out',
+        str(out)
+    ])
+    result = json.loads(out.read_text())
+    for name in RATIOS:
+        value = result['ratios'][name]
+        assert isinstance(value, float) and math.isfinite(value), name
+        assert value > 0, name
+    net = result['nets']['fcn8s']
+    assert net['flops']['plugin'] == net['flops']['bare'] > 0
+    assert net['memory']['plugin']['peak_mb'] > 0
+    assert set(result['pipelines']) == {'paper', 'modern'}
+    assert result['machine']['torch'] == torch.__version__
+    for loss in net['train_step']['last_loss'].values():
+        assert math.isfinite(loss)

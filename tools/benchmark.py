@@ -1,0 +1,266 @@
+"""Benchmark the FCN plugin against the bare network it implements.
+
+In one process, on VOC-sized inputs, for each of ``--nets``:
+
+1. inference: ``model.test_step`` on a packed data dict (what MMEngine's
+   test loop runs per image) vs a bare ``nn.Sequential`` FCN with
+   hard-coded Caffe crops after a hand-written mean subtraction;
+2. training: ``model.train_step(data, optim_wrapper)`` vs bare forward,
+   summed cross-entropy, backward and ``torch.optim.SGD`` step;
+3. achieved GFLOP/s of the plugin's inference (FLOPs from
+   ``FlopCounterMode``) vs the GFLOP/s of a ``torch.mm`` timed in the same
+   interleaved loop;
+4. peak memory of one training step at ``--memory-shape``, each side in a
+   fresh child process (see :mod:`fcn_plugin.benchmark.memory`);
+
+and once:
+
+5. data pipeline images/s (paper and modern recipes, synthetic VOC JPEGs,
+   decode to preprocessed batch) vs the fastest net's training images/s.
+
+Timed calls are interleaved (plugin, bare, ..., then reversed) so that
+drift of a shared machine cancels; ratios are medians of adjacent pairs.
+
+Example::
+
+    python tools/benchmark.py --nets fcn32s fcn16s fcn8s --repeats 3 \
+        --out work_dirs/benchmark/cpu.json
+"""
+import argparse
+import gc
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run from a checkout without installing
+    sys.path.insert(0, str(ROOT))
+
+from fcn_plugin.benchmark.cases import (AMP_DTYPES, build_pair,  # noqa: E402
+                                        model_cfg, parse_shape)
+from fcn_plugin.benchmark.checks import numeric_checks  # noqa: E402
+from fcn_plugin.benchmark.data_pipeline import (  # noqa: E402
+    PIPELINES, load_pipeline, pipeline_throughput, write_synthetic_voc)
+from fcn_plugin.benchmark.flops import count_flops, matmul_fn  # noqa: E402
+from fcn_plugin.benchmark.memory import run_child  # noqa: E402
+from fcn_plugin.benchmark.report import (format_table,  # noqa: E402
+                                         machine_info)
+from fcn_plugin.benchmark.timing import (interleaved, median,  # noqa: E402
+                                         paired_ratio)
+
+NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
+PARTS = ('checks', 'memory', 'data')
+#: torch.mm calls per timed matmul slot (one mm is ~0.1 s on 2 cores).
+MM_CALLS = 5
+
+
+def default_threads() -> int:
+    if hasattr(os, 'sched_getaffinity'):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Plugin vs bare FCN: time, FLOP rate, memory, data.')
+    parser.add_argument(
+        '--nets', nargs='+', choices=NETS,
+        default=['fcn32s', 'fcn16s', 'fcn8s'])
+    parser.add_argument(
+        '--shape', default='1x3x375x500',
+        help='NxCxHxW of the timed batch (default: a VOC image)')
+    parser.add_argument(
+        '--memory-shape', default='1x3x500x500',
+        help='NxCxHxW of the training step whose peak memory is measured')
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--warmup', type=int, default=1)
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument(
+        '--amp', choices=sorted(AMP_DTYPES), default=None,
+        help='run both sides under torch.autocast with this dtype')
+    parser.add_argument(
+        '--channels-last', action='store_true',
+        help='convert both models to channels_last')
+    parser.add_argument(
+        '--tiny', action='store_true',
+        help='narrow VGG16 widths (same geometry) for a smoke run')
+    parser.add_argument(
+        '--threads', type=int, default=default_threads(),
+        help='torch.set_num_threads (default: the cores available)')
+    parser.add_argument(
+        '--mm-size', default='4096,4608,512',
+        help='m,k,n of the reference torch.mm (a 3x3x512 conv GEMM)')
+    parser.add_argument(
+        '--data-images', type=int, default=16,
+        help='synthetic VOC JPEGs per data pipeline pass')
+    parser.add_argument(
+        '--data-size', default='375x500', help='HxW of the synthetic JPEGs')
+    parser.add_argument(
+        '--data-workers', type=int, default=0,
+        help='DataLoader workers of the pipeline measure (0: one core)')
+    parser.add_argument(
+        '--skip', nargs='*', choices=PARTS, default=[],
+        help='parts not to run (their ratios are null)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--out', default='work_dirs/benchmark/benchmark.json',
+        help='JSON file of all measurements')
+    return parser.parse_args(argv)
+
+
+def bench_net(net: str, args: argparse.Namespace, shape, mm,
+              mm_flops: int) -> Dict[str, dict]:
+    """Numeric checks, FLOPs, inference and training times of one net."""
+    pair = build_pair(net, shape, args.tiny, args.device, args.amp,
+                      args.channels_last, args.seed)
+    out: Dict[str, dict] = {}
+    if 'checks' not in args.skip:
+        out['checks'] = numeric_checks(pair, args.amp or 'bf16')
+
+    pair.set_mode(False)
+    flops = count_flops(pair.plugin_infer)
+    bare_flops = count_flops(pair.bare_infer)
+
+    def matmul() -> None:
+        for _ in range(MM_CALLS):
+            mm()
+
+    t = interleaved(
+        dict(plugin=pair.plugin_infer, bare=pair.bare_infer, matmul=matmul),
+        args.repeats, args.warmup, args.device)
+    plugin_s, bare_s = median(t['plugin']), median(t['bare'])
+    mm_rate = [MM_CALLS * mm_flops / s / 1e9 for s in t['matmul']]
+    plugin_rate = [flops / s / 1e9 for s in t['plugin']]
+    out['inference'] = dict(
+        plugin_s=plugin_s,
+        bare_s=bare_s,
+        ratio=paired_ratio(t['plugin'], t['bare']),
+        images_per_s=shape[0] / plugin_s,
+        times=t)
+    out['flops'] = dict(
+        plugin=flops,
+        bare=bare_flops,
+        plugin_gflops_per_s=flops / plugin_s / 1e9,
+        bare_gflops_per_s=bare_flops / bare_s / 1e9,
+        matmul_gflops_per_s=median(mm_rate),
+        ratio=paired_ratio(plugin_rate, mm_rate))
+
+    pair.set_mode(True)
+    last = {}
+
+    def plugin_train() -> None:
+        last['plugin'] = pair.plugin_train()['loss'].detach()
+
+    def bare_train() -> None:
+        last['bare'] = pair.bare_train()
+
+    t = interleaved(
+        dict(plugin=plugin_train, bare=bare_train), args.repeats,
+        args.warmup, args.device)
+    out['train_step'] = dict(
+        plugin_s=median(t['plugin']),
+        bare_s=median(t['bare']),
+        ratio=paired_ratio(t['plugin'], t['bare']),
+        images_per_s=shape[0] / median(t['plugin']),
+        last_loss={k: float(v) for k, v in last.items()},
+        times=t)
+    del pair
+    gc.collect()
+
+    if 'memory' not in args.skip:
+        mem_shape = list(parse_shape(args.memory_shape))
+        sides = {
+            side: run_child(side, net, mem_shape, args.tiny, args.device,
+                            args.amp, args.channels_last, args.threads)
+            for side in ('plugin', 'bare')
+        }
+        sides['ratio'] = sides['plugin']['peak_mb'] / sides['bare'][
+            'peak_mb']
+        sides['step_ratio'] = sides['plugin']['step_mb'] / max(
+            sides['bare']['step_mb'], 1e-6)
+        sides['shape'] = mem_shape
+        out['memory'] = sides
+    return out
+
+
+def bench_data(args: argparse.Namespace, net_results: dict) -> dict:
+    """Pipeline images/s vs the fastest net's training images/s."""
+    from mmseg.registry import MODELS
+    fastest = max(
+        net_results, key=lambda n: net_results[n]['train_step'][
+            'images_per_s'])
+    model_rate = net_results[fastest]['train_step']['images_per_s']
+    preprocessor = MODELS.build(
+        model_cfg(fastest, args.tiny)['data_preprocessor'])
+    h, w = (int(v) for v in args.data_size.lower().split('x'))
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        infos = write_synthetic_voc(
+            Path(tmp), args.data_images, (h, w), args.seed)
+        for name in PIPELINES:
+            pipeline, source = load_pipeline(name)
+            r = pipeline_throughput(infos, pipeline, preprocessor,
+                                    args.repeats, args.warmup,
+                                    args.data_workers)
+            r.update(
+                source=source,
+                vs_net=fastest,
+                model_images_per_s=model_rate,
+                ratio=r['images_per_s'] / model_rate)
+            out[name] = r
+    return out
+
+
+def worst_ratios(results: dict) -> Dict[str, Optional[float]]:
+    nets = results['nets'].values()
+
+    def pick(fn, values):
+        values = [v for v in values if v is not None]
+        return fn(values) if values else None
+
+    return dict(
+        inference=pick(max, [r['inference']['ratio'] for r in nets]),
+        train_step=pick(max, [r['train_step']['ratio'] for r in nets]),
+        gflops_vs_matmul=pick(min, [r['flops']['ratio'] for r in nets]),
+        peak_memory=pick(
+            max, [r['memory']['ratio'] for r in nets if 'memory' in r]),
+        data_vs_model=pick(
+            min, [p['ratio'] for p in results['pipelines'].values()]))
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    shape = list(parse_shape(args.shape))
+    mm_dtype = AMP_DTYPES[args.amp] if args.amp else torch.float32
+    mm, mm_flops = matmul_fn([int(v) for v in args.mm_size.split(',')],
+                             args.device, mm_dtype)
+    results = dict(
+        machine=machine_info(args.device, args.threads),
+        args=vars(args),
+        nets={},
+        pipelines={})
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for net in args.nets:
+        print(f'[benchmark] {net} {args.shape} ...', flush=True)
+        results['nets'][net] = bench_net(net, args, shape, mm, mm_flops)
+        out.write_text(json.dumps(results, indent=2))  # partial results
+    if 'data' not in args.skip:
+        print('[benchmark] data pipelines ...', flush=True)
+        results['pipelines'] = bench_data(args, results['nets'])
+    results['ratios'] = worst_ratios(results)
+    print(format_table(results))
+    out.write_text(json.dumps(results, indent=2))
+    print(f'[benchmark] wrote {out}')
+    return results
+
+
+if __name__ == '__main__':
+    main()

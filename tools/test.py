@@ -1,0 +1,164 @@
+"""Test (and evaluate) a segmentor with MMEngine's Runner.
+
+MMSeg's ``tools/test.py`` with the same arguments. ``fcn_plugin`` is
+imported first, so every MMSeg-style config works. ``--show-dir`` paints
+every test image (the visualization hook runs with ``interval=1``) into
+``DIR/vis_data/vis_image``; a config without a visualization hook or
+visualizer gets MMSeg's ``SegVisualizationHook`` / ``SegLocalVisualizer``.
+
+Examples:
+    python tools/test.py CONFIG work_dirs/run1/iter_100000.pth
+    python tools/test.py CONFIG CKPT --show-dir work_dirs/run1/show
+    python tools/test.py CONFIG CKPT --out work_dirs/run1/pred_png
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.logging import print_log
+from mmengine.runner import Runner
+from mmseg.registry import RUNNERS
+
+import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse MMSeg's test arguments."""
+    parser = argparse.ArgumentParser(
+        description='MMSeg test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--work-dir',
+        help='the directory to save the file containing evaluation metrics')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='The directory to save output prediction for offline evaluation')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images will be saved '
+        '(in DIR/vis_data/vis_image, one per test image)')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--tta', action='store_true', help='Test time augmentation')
+    # torchrun passes `--local-rank` (and sets LOCAL_RANK).
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if not osp.isfile(args.config):
+        parser.error(f'config file not found: {args.config}')
+    if not osp.isfile(args.checkpoint):
+        parser.error(f'checkpoint file not found: {args.checkpoint}')
+    return args
+
+
+def trigger_visualization_hook(cfg: Config,
+                               args: argparse.Namespace) -> Config:
+    """Make the visualization hook draw every test image."""
+    if cfg.get('default_hooks', None) is None:
+        cfg.default_hooks = ConfigDict()
+    default_hooks = cfg.default_hooks
+    if default_hooks.get('visualization', None) is None:
+        print_log(
+            'default_hooks has no visualization hook; adding MMSeg\'s '
+            'SegVisualizationHook',
+            logger='current',
+            level=logging.WARNING)
+        default_hooks['visualization'] = ConfigDict(
+            type='SegVisualizationHook')
+    hook = default_hooks['visualization']
+    hook['draw'] = True
+    hook['interval'] = 1
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if cfg.get('visualizer', None) is None:
+        cfg.visualizer = ConfigDict(
+            type='SegLocalVisualizer',
+            vis_backends=[dict(type='LocalVisBackend')],
+            name='visualizer')
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = args.show_dir
+    return cfg
+
+
+def enable_tta(cfg: Config) -> Config:
+    """Swap in the config's ``tta_pipeline`` and ``tta_model``."""
+    if cfg.get('tta_pipeline', None) is None:
+        raise ValueError(f'--tta: the config {cfg.filename} defines no '
+                         '`tta_pipeline`')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    tta_model = cfg.get('tta_model', None) or ConfigDict(type='SegTTAModel')
+    tta_model.module = cfg.model
+    cfg.model = tta_model
+    return cfg
+
+
+def set_output_dir(cfg: Config, out: str) -> Config:
+    """Make every IoU-style test evaluator write its predictions."""
+    evaluators = cfg.test_evaluator
+    if isinstance(evaluators, dict):
+        evaluators = [evaluators]
+    for evaluator in evaluators:
+        evaluator['output_dir'] = out
+        evaluator['keep_results'] = True
+    return cfg
+
+
+def main() -> None:
+    """Build the Runner from the config and test the checkpoint."""
+    args = parse_args()
+
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    # work_dir: CLI > config > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        cfg = enable_tta(cfg)
+    if args.out is not None:
+        cfg = set_output_dir(cfg, args.out)
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,135 @@
+"""Train a segmentor with MMEngine's Runner (MMSeg's ``tools/train.py``).
+
+``fcn_plugin`` is imported first, so every MMSeg-style config works, with
+or without ``custom_imports``, and checkpoints resume with safe loading.
+
+Examples:
+    python tools/train.py configs/fcn32s_vgg16_voc.py
+    python tools/train.py CONFIG --work-dir work_dirs/run1 --resume
+    python tools/train.py CONFIG --resume work_dirs/run1/iter_4000.pth
+    python tools/train.py CONFIG --cfg-options train_cfg.max_iters=8000
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+from mmengine.device import (is_cuda_available, is_mlu_available,
+                             is_musa_available, is_npu_available)
+from mmengine.logging import print_log
+from mmengine.runner import Runner, find_latest_checkpoint
+from mmseg.registry import RUNNERS
+
+import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
+
+
+def parse_args() -> argparse.Namespace:
+    """Parse MMSeg's training arguments."""
+    parser = argparse.ArgumentParser(description='Train a segmentor')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the latest checkpoint in the work_dir, or from '
+        'the given checkpoint file')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training (needs a GPU)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file. If the value to '
+        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
+        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
+        'Note that the quotation marks are necessary and that no white space '
+        'is allowed.')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torchrun passes `--local-rank` (and sets LOCAL_RANK).
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if not osp.isfile(args.config):
+        parser.error(f'config file not found: {args.config}')
+    if args.resume not in (None, 'auto') and not osp.isfile(args.resume):
+        parser.error(f'--resume: checkpoint file not found: {args.resume}')
+    if args.amp and not (is_cuda_available() or is_npu_available()
+                         or is_mlu_available() or is_musa_available()):
+        parser.error(
+            '--amp needs a CUDA (or NPU/MLU/MUSA) device: MMEngine\'s '
+            'AmpOptimWrapper scales fp16 losses with torch.cuda.amp and '
+            'refuses to run on the CPU. Drop --amp to train in fp32.')
+    return args
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch the config's ``OptimWrapper`` to ``AmpOptimWrapper``."""
+    optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if optim_wrapper == 'AmpOptimWrapper':
+        print_log(
+            'AMP training is already enabled in your config.',
+            logger='current',
+            level=logging.WARNING)
+        return
+    if optim_wrapper != 'OptimWrapper':
+        raise ValueError(
+            '--amp works only with optim_wrapper.type="OptimWrapper", but '
+            f'the config sets optim_wrapper.type="{optim_wrapper}"')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.loss_scale = 'dynamic'
+
+
+def main() -> None:
+    """Build the Runner from the config and train."""
+    args = parse_args()
+
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    # work_dir: CLI > config > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        enable_amp(cfg)
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        if find_latest_checkpoint(cfg.work_dir) is None:
+            print_log(
+                f'--resume: no checkpoint in {cfg.work_dir}; training '
+                'starts from the beginning',
+                logger='current',
+                level=logging.WARNING)
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    else:
+        cfg.resume = False
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
