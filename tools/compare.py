@@ -80,8 +80,9 @@ def parse_args() -> argparse.Namespace:
                 parser.error(f'{what} file not found: {path}')
     args.pairs = pairs
     if args.titles is None:
-        args.titles = (PAPER_TITLES if len(pairs) == 3 else
-                       [Path(c).stem for c, _ in pairs])
+        args.titles = (
+            PAPER_TITLES
+            if len(pairs) == 3 else [Path(c).stem for c, _ in pairs])
     elif len(args.titles) != len(pairs):
         parser.error(f'--titles: {len(args.titles)} titles for '
                      f'{len(pairs)} models')
@@ -94,7 +95,8 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def split_items(config: str, split: str,
+def split_items(config: str,
+                split: str,
                 cfg_options: Optional[dict] = None) -> List[Item]:
     """Images and label files of a dataset split of a config."""
     cfg = Config.fromfile(config)
@@ -127,8 +129,8 @@ def image_items(images: str, gt_dir: Optional[str]) -> List[Item]:
     return items
 
 
-def run_model(config: str, checkpoint: str, items: List[Item],
-              out_dir: Path, args: argparse.Namespace, title: str) -> dict:
+def run_model(config: str, checkpoint: str, items: List[Item], out_dir: Path,
+              args: argparse.Namespace, title: str) -> dict:
     """Predict every image, saving label PNGs; return the model's meta."""
     model = load_segmentor(config, checkpoint, args.device, args.cfg_options)
     for path, _, _ in tqdm(items, desc=title, unit='img'):
@@ -143,8 +145,9 @@ def run_model(config: str, checkpoint: str, items: List[Item],
 def main() -> None:
     args = parse_args()
     try:
-        items = (image_items(args.images, args.gt_dir) if args.images else
-                 split_items(args.pairs[0][0], args.split, args.cfg_options))
+        items = (
+            image_items(args.images, args.gt_dir) if args.images else
+            split_items(args.pairs[0][0], args.split, args.cfg_options))
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'error: {err}')
     if not items:
@@ -154,8 +157,8 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         pred_dirs = []
-        for k, ((config, ckpt), title) in enumerate(
-                zip(args.pairs, args.titles)):
+        for k, ((config, ckpt),
+                title) in enumerate(zip(args.pairs, args.titles)):
             pred_dir = Path(tmp) / str(k)
             pred_dir.mkdir()
             meta = run_model(config, ckpt, items, pred_dir, args, title)
@@ -164,15 +167,17 @@ def main() -> None:
         titles = ['input', 'ground truth'] + list(args.titles)
         for path, gt, reduce_zero in tqdm(items, desc='grids', unit='img'):
             image = mmcv.imread(str(path), channel_order='rgb')
-            gt_img = (colorize(read_label(gt, reduce_zero), palette)
-                      if gt is not None else None)
+            gt_img = (
+                colorize(read_label(gt, reduce_zero), palette)
+                if gt is not None else None)
             preds = [
                 colorize(read_label(d / f'{path.stem}.png'), palette)
                 for d in pred_dirs
             ]
             grid = make_grid([image, gt_img] + preds, titles)
-            mmcv.imwrite(np.ascontiguousarray(grid[..., ::-1]),
-                         str(out_dir / f'{path.stem}.png'))
+            mmcv.imwrite(
+                np.ascontiguousarray(grid[..., ::-1]),
+                str(out_dir / f'{path.stem}.png'))
     print(f'{len(items)} grid(s) in {out_dir}')
 
 

@@ -19,8 +19,8 @@ from mmengine.config import DictAction
 from mmseg.visualization import SegLocalVisualizer
 from tqdm import tqdm
 
-from fcn_plugin.visualization import (list_images, load_segmentor,
-                                      pred_label, predict, save_label_png)
+from fcn_plugin.visualization import (list_images, load_segmentor, pred_label,
+                                      predict, save_label_png)
 
 
 def parse_args() -> argparse.Namespace:
@@ -83,11 +83,15 @@ def main() -> None:
         image = read_rgb(path)
         sample = predict(model, mmcv.rgb2bgr(image))
         visualizer.add_datasample(
-            path.stem, image, sample, draw_gt=False,
+            path.stem,
+            image,
+            sample,
+            draw_gt=False,
             out_file=str(out_dir / 'overlay' / f'{path.stem}.png'),
             with_labels=args.with_labels)
-        save_label_png(pred_label(sample), meta['palette'],
-                       str(out_dir / 'label' / f'{path.stem}.png'))
+        save_label_png(
+            pred_label(sample), meta['palette'],
+            str(out_dir / 'label' / f'{path.stem}.png'))
     print(f'{len(images)} image(s): overlays in {out_dir / "overlay"}, '
           f'labels in {out_dir / "label"}')
 

@@ -40,8 +40,8 @@ def main() -> None:
     args = parse_args()
     out = Path(args.out or Path(args.work_dir) / 'curves.png')
     try:
-        curves = plot_curves(args.work_dir, out, args.loss_keys,
-                             args.val_keys, args.log_loss)
+        curves = plot_curves(args.work_dir, out, args.loss_keys, args.val_keys,
+                             args.log_loss)
     except (FileNotFoundError, ValueError) as err:
         sys.exit(f'error: {err}')
     summary = ', '.join(f'{key}: {len(steps)} points'

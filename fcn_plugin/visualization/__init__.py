@@ -10,7 +10,7 @@ from .palette import VOID_COLOR, colorize, save_label_png
 from .predict import load_segmentor, pred_label, predict
 
 __all__ = [
-    'VOID_COLOR', 'colorize', 'list_images', 'load_scalars',
-    'load_segmentor', 'make_grid', 'plot_curves', 'pred_label', 'predict',
-    'read_label', 'save_label_png'
+    'VOID_COLOR', 'colorize', 'list_images', 'load_scalars', 'load_segmentor',
+    'make_grid', 'plot_curves', 'pred_label', 'predict', 'read_label',
+    'save_label_png'
 ]

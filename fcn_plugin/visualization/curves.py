@@ -112,8 +112,13 @@ def plot_curves(work_dir: Union[str, Path],
     if plotted:
         ax_val.legend()
     else:
-        ax_val.text(0.5, 0.5, 'no validation logged', ha='center',
-                    va='center', transform=ax_val.transAxes)
+        ax_val.text(
+            0.5,
+            0.5,
+            'no validation logged',
+            ha='center',
+            va='center',
+            transform=ax_val.transAxes)
     for ax in (ax_loss, ax_val):
         ax.grid(alpha=0.3)
     fig.tight_layout()

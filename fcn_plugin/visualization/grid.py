@@ -14,8 +14,7 @@ GAP = 4
 
 def _fit(img: np.ndarray, height: int, width: int) -> np.ndarray:
     if img.shape[:2] != (height, width):
-        img = cv2.resize(img, (width, height),
-                         interpolation=cv2.INTER_NEAREST)
+        img = cv2.resize(img, (width, height), interpolation=cv2.INTER_NEAREST)
     return img
 
 
@@ -43,8 +42,8 @@ def make_grid(columns: Sequence[Optional[np.ndarray]],
     scale = max(1, math.ceil(min_width / w))
     h, w = h * scale, w * scale
     font, font_scale, thickness = cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1
-    grid = np.full((TITLE_HEIGHT + h, len(columns) * (w + GAP) - GAP, 3),
-                   255, np.uint8)
+    grid = np.full((TITLE_HEIGHT + h, len(columns) * (w + GAP) - GAP, 3), 255,
+                   np.uint8)
     for i, (img, title) in enumerate(zip(columns, titles)):
         x = i * (w + GAP)
         if img is None:
@@ -55,7 +54,7 @@ def make_grid(columns: Sequence[Optional[np.ndarray]],
             tile = _fit(np.ascontiguousarray(img[..., :3]), h, w)
         grid[TITLE_HEIGHT:, x:x + w] = tile
         (tw, th), _ = cv2.getTextSize(title, font, font_scale, thickness)
-        cv2.putText(grid, title, (x + max(0, (w - tw) // 2),
-                                  (TITLE_HEIGHT + th) // 2), font,
-                    font_scale, (0, 0, 0), thickness, cv2.LINE_AA)
+        cv2.putText(grid, title,
+                    (x + max(0, (w - tw) // 2), (TITLE_HEIGHT + th) // 2),
+                    font, font_scale, (0, 0, 0), thickness, cv2.LINE_AA)
     return grid

@@ -50,8 +50,8 @@ def load_segmentor(config: Union[str, Config],
     return init_model(config, checkpoint, device=device)
 
 
-def predict(model: torch.nn.Module,
-            image: Union[str, np.ndarray]) -> SegDataSample:
+def predict(model: torch.nn.Module, image: Union[str,
+                                                 np.ndarray]) -> SegDataSample:
     """Segment one image (a file or a BGR array) at its own size.
 
     Args:

@@ -59,8 +59,9 @@ def random_pairs(rng, sizes, absent=(4, ), never_predicted=(5, )):
     for h, w in sizes:
         label = rng.choice(gt_classes, size=(h, w))
         label[rng.random((h, w)) < 0.15] = 255
-        pred = np.where(rng.random((h, w)) < 0.6, label,
-                        rng.choice(pred_classes, size=(h, w)))
+        pred = np.where(
+            rng.random((h, w)) < 0.6, label,
+            rng.choice(pred_classes, size=(h, w)))
         pred[pred == 255] = pred_classes[0]
         pred[np.isin(pred, never_predicted)] = pred_classes[1]
         pairs.append((pred.astype(np.int64), label.astype(np.int64)))

@@ -48,6 +48,6 @@ def trained(tmp_path_factory, tiny_voc) -> Path:
     """Work dir of ``tools/train.py`` on the tiny FCN-8s: 4 iterations,
     checkpoints and validation every 2."""
     work = tmp_path_factory.mktemp('work')
-    run_tool('tools/train.py', DATA / 'tiny_fcn8s_voc.py', '--work-dir',
-             work, '--cfg-options', *data_root_options(tiny_voc))
+    run_tool('tools/train.py', DATA / 'tiny_fcn8s_voc.py', '--work-dir', work,
+             '--cfg-options', *data_root_options(tiny_voc))
     return work

@@ -8,8 +8,7 @@ from fcn_plugin.visualization import load_segmentor
 from .conftest import DATA, NUM_IMAGES, data_root_options, run_tool
 
 
-def test_infer_writes_overlay_and_label_per_image(trained, tiny_voc,
-                                                  tmp_path):
+def test_infer_writes_overlay_and_label_per_image(trained, tiny_voc, tmp_path):
     images = sorted((tiny_voc / 'JPEGImages').glob('*.jpg'))
     run_tool('tools/infer.py', DATA / 'tiny_fcn8s_voc.py',
              trained / 'iter_4.pth', tiny_voc / 'JPEGImages', '--out-dir',

@@ -17,16 +17,16 @@ def test_test_rejects_missing_checkpoint(tmp_path):
 def test_train_rejects_missing_config_and_resume_file(tmp_path):
     proc = run_tool('tools/train.py', tmp_path / 'x.py', check=False)
     assert proc.returncode == 2 and 'config file not found' in proc.stderr
-    proc = run_tool('tools/train.py', CONFIG, '--resume', tmp_path / 'a.pth',
-                    check=False)
+    proc = run_tool(
+        'tools/train.py', CONFIG, '--resume', tmp_path / 'a.pth', check=False)
     assert proc.returncode == 2
     assert '--resume: checkpoint file not found' in proc.stderr
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
 def test_amp_without_gpu_fails_clearly(tmp_path):
-    proc = run_tool('tools/train.py', CONFIG, '--amp', '--work-dir',
-                    tmp_path, check=False)
+    proc = run_tool(
+        'tools/train.py', CONFIG, '--amp', '--work-dir', tmp_path, check=False)
     assert proc.returncode == 2
     assert '--amp needs a CUDA' in proc.stderr
     assert not any(tmp_path.iterdir())  # nothing was started

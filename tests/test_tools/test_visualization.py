@@ -24,8 +24,8 @@ def test_label_png_keeps_indices_and_palette(tmp_path):
 
 
 def test_read_label_reduce_zero_label(tmp_path):
-    Image.fromarray(np.array([[0, 1, 5, 255]], np.uint8)).save(
-        tmp_path / 'l.png')
+    Image.fromarray(np.array([[0, 1, 5, 255]],
+                             np.uint8)).save(tmp_path / 'l.png')
     np.testing.assert_array_equal(
         read_label(tmp_path / 'l.png', reduce_zero_label=True),
         [[255, 0, 4, 255]])
@@ -33,8 +33,7 @@ def test_read_label_reduce_zero_label(tmp_path):
 
 def test_make_grid_sizes_and_missing_tile():
     img = np.full((7, 9, 3), 50, np.uint8)
-    grid = make_grid([img, None, img], ['input', 'gt', 'pred'],
-                     min_width=40)
+    grid = make_grid([img, None, img], ['input', 'gt', 'pred'], min_width=40)
     # 9 px enlarged x5 to 45, 7 px to 35, 3 columns with 4 px gaps
     assert grid.shape[1] == 3 * 45 + 2 * 4
     assert grid.shape[0] > 35
@@ -47,8 +46,8 @@ def test_list_images(tmp_path):
         (tmp_path / name).write_bytes(b'x')
     assert [p.name for p in list_images(tmp_path)] == ['a.png', 'b.jpg']
     (tmp_path / 'list.txt').write_text('b.jpg\n\na.png\n')
-    assert [p.name for p in list_images(tmp_path / 'list.txt')
-            ] == ['b.jpg', 'a.png']
+    assert [p.name
+            for p in list_images(tmp_path / 'list.txt')] == ['b.jpg', 'a.png']
     (tmp_path / 'bad.txt').write_text('missing.jpg\n')
     with pytest.raises(FileNotFoundError, match='missing.jpg'):
         list_images(tmp_path / 'bad.txt')
@@ -57,18 +56,22 @@ def test_list_images(tmp_path):
 
 
 def test_load_scalars_merges_resumed_runs(tmp_path):
+
     def write(run, records):
         path = tmp_path / run / 'vis_data' / 'scalars.json'
         path.parent.mkdir(parents=True)
         path.write_text('\n'.join(json.dumps(r) for r in records) + '\n')
 
     write('20240101_000000', [
-        dict(loss=3.0, iter=1, step=1), dict(loss=2.0, iter=2, step=2),
-        dict(mIoU=10.0, step=2), dict(loss=9.0, iter=3, step=3)
+        dict(loss=3.0, iter=1, step=1),
+        dict(loss=2.0, iter=2, step=2),
+        dict(mIoU=10.0, step=2),
+        dict(loss=9.0, iter=3, step=3)
     ])
     # resumed from iteration 2: its iteration 3 replaces the first run's
     write('20240102_000000', [
-        dict(loss=1.5, iter=3, step=3), dict(loss=1.0, iter=4, step=4),
+        dict(loss=1.5, iter=3, step=3),
+        dict(loss=1.0, iter=4, step=4),
         dict(mIoU=20.0, step=4)
     ])
     curves = load_scalars(tmp_path, ['loss', 'mIoU', 'fwIoU'])

@@ -52,8 +52,9 @@ class FCNIoUMetric(IoUMetric):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         widths = list(band_widths)
-        if any(isinstance(w, bool) or not isinstance(w, int) or w < 1
-               for w in widths) or len(set(widths)) != len(widths):
+        if any(
+                isinstance(w, bool) or not isinstance(w, int) or w < 1
+                for w in widths) or len(set(widths)) != len(widths):
             raise ValueError('FCNIoUMetric: band_widths must be distinct '
                              f'integers >= 1 (pixels), got {band_widths!r}')
         self.band_widths = widths
@@ -75,8 +76,7 @@ class FCNIoUMetric(IoUMetric):
             band_areas = self._band_areas(sample, num_classes)
             self.results[start + k] = (*self.results[start + k], band_areas)
 
-    def _band_areas(self, sample: dict,
-                    num_classes: int) -> Dict[int, Areas]:
+    def _band_areas(self, sample: dict, num_classes: int) -> Dict[int, Areas]:
         """Intersection/union/pred/label areas inside each trimap band."""
         if not self.band_widths:
             return {}
@@ -121,8 +121,8 @@ class FCNIoUMetric(IoUMetric):
         fw = (freq[valid] * intersect[valid] / union[valid]).sum()
         return float(np.round(fw * 100, 2))
 
-    def _band_metrics(self, results: List[Dict[int, Areas]]
-                      ) -> Dict[str, float]:
+    def _band_metrics(self, results: List[Dict[int,
+                                               Areas]]) -> Dict[str, float]:
         logger: MMLogger = MMLogger.get_current_instance()
         table = PrettyTable()
         table.add_column('Class', list(self.dataset_meta['classes']))
@@ -136,8 +136,9 @@ class FCNIoUMetric(IoUMetric):
                 iou = np.nan_to_num(iou, nan=self.nan_to_num)
             key = f'mIoU@band{width}'
             if np.isnan(iou).all():
-                print_log(f'{key}: no labelled pixel lies within {width} px '
-                          'of a ground-truth boundary', logger)
+                print_log(
+                    f'{key}: no labelled pixel lies within {width} px '
+                    'of a ground-truth boundary', logger)
                 metrics[key] = float('nan')
             else:
                 metrics[key] = float(np.round(np.nanmean(iou) * 100, 2))
