@@ -47,6 +47,11 @@ def test_config_loads_and_builds(path: Path, synthetic_root: str):
         assert sum(p.numel() for p in model.parameters()) > 0
         del model
         built += 1
+    for name, value in cfg.items():
+        if name.endswith('data_preprocessor') and isinstance(
+                value, ConfigDict):
+            MODELS.build(value)
+            built += 1
     for name in LOADERS:
         if isinstance(cfg.get(name), ConfigDict):
             dataset_cfg = cfg[name].dataset.to_dict()

@@ -130,9 +130,10 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         for _ in range(MM_CALLS):
             mm()
 
+    cpu: Dict[str, List[float]] = {}
     t = interleaved(
         dict(plugin=pair.plugin_infer, bare=pair.bare_infer, matmul=matmul),
-        args.repeats, args.warmup, args.device)
+        args.repeats, args.warmup, args.device, cpu)
     plugin_s, bare_s = median(t['plugin']), median(t['bare'])
     mm_rate = [MM_CALLS * mm_flops / s / 1e9 for s in t['matmul']]
     plugin_rate = [flops / s / 1e9 for s in t['plugin']]
@@ -140,8 +141,10 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         plugin_s=plugin_s,
         bare_s=bare_s,
         ratio=paired_ratio(t['plugin'], t['bare']),
+        cpu_time_ratio=paired_ratio(cpu['plugin'], cpu['bare']),
         images_per_s=shape[0] / plugin_s,
-        times=t)
+        times=t,
+        cpu_times=cpu)
     out['flops'] = dict(
         plugin=flops,
         bare=bare_flops,
@@ -161,14 +164,16 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
 
     t = interleaved(
         dict(plugin=plugin_train, bare=bare_train), args.repeats,
-        args.warmup, args.device)
+        args.warmup, args.device, cpu)
     out['train_step'] = dict(
         plugin_s=median(t['plugin']),
         bare_s=median(t['bare']),
         ratio=paired_ratio(t['plugin'], t['bare']),
+        cpu_time_ratio=paired_ratio(cpu['plugin'], cpu['bare']),
         images_per_s=shape[0] / median(t['plugin']),
         last_loss={k: float(v) for k, v in last.items()},
-        times=t)
+        times=t,
+        cpu_times=cpu)
     del pair
     gc.collect()
 

@@ -15,6 +15,7 @@ import argparse
 import logging
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.logging import print_log
@@ -22,6 +23,9 @@ from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
+from fcn_plugin.converters.errors import WeightFileError
+from fcn_plugin.engine import init_cpu_dist
+from fcn_plugin.engine.resume_check import checkpoint_problem
 
 
 def parse_args() -> argparse.Namespace:
@@ -71,6 +75,9 @@ def parse_args() -> argparse.Namespace:
         parser.error(f'config file not found: {args.config}')
     if not osp.isfile(args.checkpoint):
         parser.error(f'checkpoint file not found: {args.checkpoint}')
+    problem = checkpoint_problem(args.checkpoint)
+    if problem is not None:
+        parser.error(f'checkpoint {args.checkpoint} is unreadable: {problem}')
     return args
 
 
@@ -130,7 +137,14 @@ def set_output_dir(cfg: Config, out: str) -> Config:
 def main() -> None:
     """Build the Runner from the config and test the checkpoint."""
     args = parse_args()
+    try:
+        run_test(args)
+    except WeightFileError as err:
+        sys.exit(f'error: {err}')
 
+
+def run_test(args: argparse.Namespace) -> None:
+    """Test as ``args`` say."""
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -152,6 +166,8 @@ def main() -> None:
         cfg = enable_tta(cfg)
     if args.out is not None:
         cfg = set_output_dir(cfg, args.out)
+
+    init_cpu_dist(args.launcher, cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -8,20 +8,32 @@ Examples:
     python tools/train.py CONFIG --work-dir work_dirs/run1 --resume
     python tools/train.py CONFIG --resume work_dirs/run1/iter_4000.pth
     python tools/train.py CONFIG --cfg-options train_cfg.max_iters=8000
+    tools/dist_train.sh CONFIG 4   # torchrun; gloo on machines without CUDA
+
+A checkpoint that cannot be resumed from (truncated by a killed save),
+a bad weight file, or a loss that turns NaN (``FCNNanGuardHook``) stops
+the run with one message saying what to do (docs/troubleshooting.md).
 """
 import argparse
 import logging
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.device import (is_cuda_available, is_mlu_available,
                              is_musa_available, is_npu_available)
 from mmengine.logging import print_log
-from mmengine.runner import Runner, find_latest_checkpoint
+from mmengine.runner import Runner
 from mmseg.registry import RUNNERS
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
+from fcn_plugin.converters.errors import WeightFileError
+from fcn_plugin.engine import (NonFiniteLossError, check_resume_file,
+                               init_cpu_dist, latest_checkpoint)
+
+#: Errors whose message says all a user needs: shown without a traceback.
+USER_ERRORS = (WeightFileError, NonFiniteLossError)
 
 
 def parse_args() -> argparse.Namespace:
@@ -94,7 +106,14 @@ def enable_amp(cfg: Config) -> None:
 def main() -> None:
     """Build the Runner from the config and train."""
     args = parse_args()
+    try:
+        train(args)
+    except USER_ERRORS as err:
+        sys.exit(f'error: {err}')
 
+
+def train(args: argparse.Namespace) -> None:
+    """Train as ``args`` say."""
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -112,17 +131,20 @@ def main() -> None:
 
     if args.resume == 'auto':
         cfg.resume = True
-        if find_latest_checkpoint(cfg.work_dir) is None:
+        if latest_checkpoint(cfg.work_dir) is None:
             print_log(
                 f'--resume: no checkpoint in {cfg.work_dir}; training '
                 'starts from the beginning',
                 logger='current',
                 level=logging.WARNING)
     elif args.resume is not None:
+        check_resume_file(args.resume)
         cfg.resume = True
         cfg.load_from = args.resume
     else:
         cfg.resume = False
+
+    init_cpu_dist(args.launcher, cfg)
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -7,4 +7,12 @@ env_cfg = dict(cudnn_benchmark=False)
 # command that makes it), refuses checkpoints of another net or class count,
 # and performs the paper's staged init (VGG16 -> 32s -> 16s -> 8s) from
 # `load_from`.
-custom_hooks = [dict(type='FCNWeightsHook')]
+# FCNIterSeedHook reseeds every iteration from (seed, iteration), so a run
+# killed and resumed with --resume repeats the uninterrupted run exactly
+# (dropout, random transforms). FCNNanGuardHook stops training at the first
+# NaN/inf loss, before a checkpoint with broken weights is written.
+custom_hooks = [
+    dict(type='FCNWeightsHook'),
+    dict(type='FCNIterSeedHook'),
+    dict(type='FCNNanGuardHook')
+]

@@ -2,7 +2,7 @@
 import gc
 import statistics
 import time
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 
@@ -16,7 +16,9 @@ def synchronize(device: str) -> None:
 def interleaved(fns: Dict[str, Callable[[], object]],
                 repeats: int,
                 warmup: int = 1,
-                device: str = 'cpu') -> Dict[str, List[float]]:
+                device: str = 'cpu',
+                cpu_out: Optional[Dict[str, List[float]]] = None
+                ) -> Dict[str, List[float]]:
     """Time several callables in turns: A B C, C B A, A B C, ...
 
     Every repeat calls each function once, so slow phases of a shared
@@ -29,6 +31,10 @@ def interleaved(fns: Dict[str, Callable[[], object]],
         warmup (int): Untimed calls of each function first (allocator,
             oneDNN primitive caches, lazy inits). Defaults to 1.
         device (str): Device to synchronize before reading the clock.
+        cpu_out (dict, optional): If given, filled with the CPU seconds
+            (user + system, all threads) of this process per call. On a
+            shared machine they vary less than wall time, since waiting
+            for a core another process holds costs no CPU time.
 
     Returns:
         dict[str, list[float]]: Seconds per call, in call order.
@@ -38,14 +44,18 @@ def interleaved(fns: Dict[str, Callable[[], object]],
         for name in names:
             fns[name]()
     times: Dict[str, List[float]] = {name: [] for name in names}
+    cpu: Dict[str, List[float]] = {name: [] for name in names}
     for r in range(repeats):
         for name in (names if r % 2 == 0 else names[::-1]):
             gc.collect()
             synchronize(device)
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             fns[name]()
             synchronize(device)
             times[name].append(time.perf_counter() - start)
+            cpu[name].append(time.process_time() - cpu_start)
+    if cpu_out is not None:
+        cpu_out.update(cpu)
     return times
 
 

@@ -1,0 +1,21 @@
+# FCN-32s with the reference recipe (voc-fcn32s/solver.prototxt): trunk from
+# ImageNet VGG16 (checkpoints/vgg16_caffe_fcn.pth, see docs/weights.md), SBD
+# train (8,498 images) at native size, batch 1, summed loss, SGD momentum
+# 0.99, fixed lr 1e-10, 100k iterations, seg11valid (736 images) every 4k.
+# Reference result: 63.6 mIoU on seg11valid (fcn.berkeleyvision.org).
+_base_ = [
+    './_base_/models/fcn32s_vgg16.py', './_base_/datasets/voc_fcn_paper.py',
+    './_base_/default_runtime.py', './_base_/schedules/fcn_paper_100k.py'
+]
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='checkpoints/vgg16_caffe_fcn.pth',
+            prefix='backbone.')))
+optim_wrapper = dict(optimizer=dict(lr=1e-10))
+# The paper's metrics: pixel acc (aAcc), mean acc, mean IU, f.w. IU, plus
+# mean IU within 2/5/10 px of object boundaries (the trimap evaluation).
+val_evaluator = dict(
+    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
+test_evaluator = val_evaluator

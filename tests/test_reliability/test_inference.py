@@ -1,0 +1,66 @@
+"""Odd image sizes through tools/test.py: a 1 x 1 image, and a large one
+tiled with ``test_cfg mode='slide'``; a damaged checkpoint is refused."""
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ..test_tools.conftest import DATA, run_tool
+from .conftest import HERE
+
+
+def write_voc(root: Path, name: str, size) -> Path:
+    """A one-image VOC folder: grey image, a class-3 box in the label."""
+    voc = root / 'VOC2012'
+    for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
+        (voc / sub).mkdir(parents=True, exist_ok=True)
+    h, w = size
+    label = np.zeros((h, w), np.uint8)
+    label[h // 4:h // 2 + 1, w // 4:w // 2 + 1] = 3
+    img = np.full((h, w, 3), 120, np.uint8)
+    img[label == 3] = (200, 60, 90)
+    Image.fromarray(img).save(voc / 'JPEGImages' / f'{name}.jpg')
+    Image.fromarray(label).save(voc / 'SegmentationClass' / f'{name}.png')
+    (voc / 'ImageSets/Segmentation/val.txt').write_text(name + '\n')
+    return voc
+
+
+def run_test(config, ckpt, voc, work, *options):
+    proc = run_tool('tools/test.py', config, ckpt, '--work-dir', work,
+                    '--out', work / 'pred', '--cfg-options',
+                    f'test_dataloader.dataset.data_root={voc}', *options)
+    log = proc.stdout + proc.stderr
+    assert re.search(r'Iter\(test\) \[1/1\].*mIoU: \d', log)
+    return log
+
+
+def test_one_pixel_image(reference, tmp_path):
+    voc = write_voc(tmp_path, 'dot', (1, 1))
+    run_test(HERE / 'tiny_checked_test.py', reference / 'iter_6.pth', voc,
+             tmp_path / 'work')
+    (pred, ) = (tmp_path / 'work' / 'pred').glob('*.png')
+    assert Image.open(pred).size == (1, 1)
+
+
+def test_large_image_in_slide_mode(reference, tmp_path):
+    voc = write_voc(tmp_path, 'big', (900, 1300))
+    run_test(DATA / 'tiny_fcn8s_voc.py', reference / 'iter_6.pth', voc,
+             tmp_path / 'work', 'model.test_cfg.mode=slide',
+             'model.test_cfg.crop_size=(500,500)',
+             'model.test_cfg.stride=(400,400)')
+    (pred, ) = (tmp_path / 'work' / 'pred').glob('*.png')
+    assert Image.open(pred).size == (1300, 900)
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'empty'])
+def test_test_refuses_damaged_checkpoint(reference, tmp_path, damage):
+    ckpt = tmp_path / 'iter_6.pth'
+    data = (reference / 'iter_6.pth').read_bytes()
+    ckpt.write_bytes(data[:len(data) // 3] if damage == 'truncate' else b'')
+    proc = run_tool('tools/test.py', DATA / 'tiny_fcn8s_voc.py', ckpt,
+                    check=False)
+    assert proc.returncode == 2
+    assert f'checkpoint {ckpt} is unreadable' in proc.stderr
+    assert 'Traceback' not in proc.stderr

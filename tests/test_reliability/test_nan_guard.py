@@ -1,0 +1,52 @@
+"""FCNNanGuardHook stops a run whose loss explodes, keeping the good
+checkpoint."""
+import math
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.logging import MessageHub, MMLogger
+
+from fcn_plugin.engine import FCNNanGuardHook, NonFiniteLossError
+from .conftest import train
+
+
+def test_huge_lr_stops_with_iteration_and_hint(voc, tmp_path):
+    work = tmp_path / 'work'
+    proc = train(
+        work, voc, 'optim_wrapper.optimizer.lr=10.0', check=False)
+    assert proc.returncode == 1
+    (line, ) = [ln for ln in proc.stderr.splitlines() if 'error:' in ln]
+    assert 'the loss is not finite at iteration 3' in line
+    assert f'The last checkpoint, {work / "iter_2.pth"}, is kept' in line
+    assert 'Lower the learning rate' in line and 'lr=1e-10' in line
+    assert 'Traceback' not in proc.stderr
+    assert sorted(p.name for p in work.glob('*.pth')) == ['iter_2.pth']
+    assert (work / 'last_checkpoint').read_text() == str(work / 'iter_2.pth')
+    state = torch.load(work / 'iter_2.pth', weights_only=False)['state_dict']
+    assert all(torch.isfinite(v).all() for v in state.values())
+
+
+def fake_runner(name):
+    return SimpleNamespace(
+        iter=7,
+        message_hub=MessageHub.get_instance(name),
+        logger=MMLogger.get_instance(name, log_level='CRITICAL'))
+
+
+def test_loss_check():
+    hook, runner = FCNNanGuardHook(), fake_runner('nan_guard_loss')
+    hook.after_train_iter(runner, 7, outputs=dict(loss=torch.tensor(1.5)))
+    with pytest.raises(NonFiniteLossError, match='iteration 8 .*loss=inf'):
+        hook.after_train_iter(
+            runner, 7, outputs=dict(loss=torch.tensor(math.inf), acc=1.0))
+
+
+def test_nan_weights_are_never_saved():
+    hook, runner = FCNNanGuardHook(), fake_runner('nan_guard_save')
+    good = dict(state_dict=dict(w=torch.ones(2), n=torch.tensor(3)))
+    hook.before_save_checkpoint(runner, good)
+    bad = dict(state_dict=dict(w=torch.tensor([1., float('nan')])))
+    with pytest.raises(NonFiniteLossError, match='weights are not finite'):
+        hook.before_save_checkpoint(runner, bad)
+    FCNNanGuardHook(check_weights=False).before_save_checkpoint(runner, bad)
