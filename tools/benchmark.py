@@ -48,13 +48,14 @@ from fcn_plugin.benchmark.data_pipeline import (  # noqa: E402
     PIPELINES, load_pipeline, pipeline_throughput, write_synthetic_voc)
 from fcn_plugin.benchmark.flops import count_flops, matmul_fn  # noqa: E402
 from fcn_plugin.benchmark.memory import run_child  # noqa: E402
+from fcn_plugin.benchmark.overhead import extra_ops  # noqa: E402
 from fcn_plugin.benchmark.report import (format_table,  # noqa: E402
                                          machine_info)
 from fcn_plugin.benchmark.timing import (interleaved, median,  # noqa: E402
                                          paired_ratio)
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
-PARTS = ('checks', 'memory', 'data')
+PARTS = ('checks', 'overhead', 'memory', 'data')
 #: torch.mm calls per timed matmul slot (one mm is ~0.1 s on 2 cores).
 MM_CALLS = 5
 
@@ -153,7 +154,14 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         matmul_gflops_per_s=median(mm_rate),
         ratio=paired_ratio(plugin_rate, mm_rate))
 
+    if 'overhead' not in args.skip:
+        out['overhead'] = dict(
+            inference=extra_ops(pair.plugin_infer, pair.bare_infer))
+
     pair.set_mode(True)
+    if 'overhead' not in args.skip:
+        out['overhead']['train_step'] = extra_ops(pair.plugin_train,
+                                                  pair.bare_train)
     last = {}
 
     def plugin_train() -> None:
@@ -162,6 +170,7 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
     def bare_train() -> None:
         last['bare'] = pair.bare_train()
 
+    cpu = {}
     t = interleaved(
         dict(plugin=plugin_train, bare=bare_train), args.repeats,
         args.warmup, args.device, cpu)

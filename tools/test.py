@@ -77,7 +77,8 @@ def parse_args() -> argparse.Namespace:
         parser.error(f'checkpoint file not found: {args.checkpoint}')
     problem = checkpoint_problem(args.checkpoint)
     if problem is not None:
-        parser.error(f'checkpoint {args.checkpoint} is unreadable: {problem}')
+        parser.error(
+            f'checkpoint {args.checkpoint} is unreadable: {problem}')
     return args
 
 

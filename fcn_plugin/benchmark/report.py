@@ -106,6 +106,14 @@ def table_rows(results: dict) -> List[List[str]]:
             _fmt(fl['ratio'], 'x'), '>= 1.0',
             meets('gflops_vs_matmul', fl['ratio'])
         ])
+        for phase, o in r.get('overhead', {}).items():
+            rows.append([
+                f'extra aten ops {phase} (s)', net,
+                _fmt(o['plugin_s']),
+                _fmt(o['plugin_s'] - o['extra_s']),
+                _fmt(1 + o['fraction'], 'x'), '<= 1.05',
+                meets(phase, 1 + o['fraction'])
+            ])
         mem = r.get('memory')
         if mem:
             rows.append([
@@ -147,6 +155,11 @@ def format_table(results: dict) -> str:
         net: r['checks']
         for net, r in results['nets'].items() if r.get('checks')
     }
+    for net, r in results['nets'].items():
+        for phase, o in r.get('overhead', {}).items():
+            out.append(f'plugin-only ops {net} {phase}: ' + ', '.join(
+                f'{k} x{v[0]} {v[1] * 1e3:.1f} ms'
+                for k, v in list(o['ops'].items())[:6]))
     for net, c in checks.items():
         out.append(f'numeric checks {net}: ' + ', '.join(
             f'{k}={v:.3g}' for k, v in c.items()))

@@ -36,9 +36,9 @@ def _rng(seed: int, index: int, salt: int) -> np.random.Generator:
 
 
 def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """A grey-brown gradient with mild noise, dimmer than any object."""
-    base = rng.integers(70, 130, 3)
-    slope = rng.uniform(-25, 25, (2, 3))
+    """A greyish gradient with mild noise, duller than any object."""
+    base = rng.integers(70, 131) + rng.integers(-12, 13, 3)
+    slope = rng.uniform(-20, 20, (2, 3))
     ys = np.linspace(0, 1, h)[:, None, None]
     xs = np.linspace(0, 1, w)[None, :, None]
     img = base + ys * slope[0] + xs * slope[1]

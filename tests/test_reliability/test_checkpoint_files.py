@@ -9,7 +9,7 @@ from fcn_plugin.engine import (atomic_io, check_resume_file,
                                latest_checkpoint)
 from fcn_plugin.engine.iter_seed_hook import SeededBatches, iter_seed
 from fcn_plugin.engine.resume_check import checkpoint_problem
-from ..runner_utils import tiny_runner_cfg
+from ..runner_utils import tiny_runner_cfg, write_tiny_voc
 
 
 def test_atomic_write_keeps_old_file_when_interrupted(tmp_path, monkeypatch):
@@ -53,8 +53,6 @@ def test_latest_checkpoint_record(tmp_path):
 
 
 def test_checkpoint_hook_keeps_newest_and_records_it(tmp_path):
-    from .conftest import HERE  # noqa: F401  (tests run from the repo)
-    from ..runner_utils import write_tiny_voc
     voc = write_tiny_voc(tmp_path / 'data', num=2, size=(20, 24))
     cfg = tiny_runner_cfg(tmp_path / 'work', voc, net='fcn32s', max_iters=3)
     cfg.default_hooks.checkpoint = dict(

@@ -7,3 +7,4 @@ test_pipeline = [
     dict(type='PackSegInputs'),
 ]
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+# The evaluator stays FCNIoUMetric with trimap bands (1 x 1 maps included).

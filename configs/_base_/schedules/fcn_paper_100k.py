@@ -19,8 +19,10 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=4000,
+        type='FCNCheckpointHook', by_epoch=False, interval=4000,
         max_keep_ckpts=3, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # interval=1: `tools/test.py --show-dir` draws every test image.
     visualization=dict(type='SegVisualizationHook', interval=1))
+# solve.py shuffles SBD train with seed 1337.
+randomness = dict(seed=1337)

@@ -22,7 +22,8 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=4000,
+        type='FCNCheckpointHook', by_epoch=False, interval=4000,
         max_keep_ckpts=3, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook', interval=1))
+randomness = dict(seed=0)

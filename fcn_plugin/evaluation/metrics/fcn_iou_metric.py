@@ -80,8 +80,9 @@ class FCNIoUMetric(IoUMetric):
         """Intersection/union/pred/label areas inside each trimap band."""
         if not self.band_widths:
             return {}
-        pred = sample['pred_sem_seg']['data'].squeeze()
-        label = sample['gt_sem_seg']['data'].squeeze().to(pred)
+        # (1, H, W) -> (H, W); not squeeze(), which breaks 1x1 images.
+        pred = sample['pred_sem_seg']['data'][0]
+        label = sample['gt_sem_seg']['data'][0].to(pred)
         bands = trimap_bands(label.cpu().numpy(), self.band_widths)
         out = {}
         for width, band in bands.items():

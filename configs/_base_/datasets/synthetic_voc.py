@@ -1,0 +1,50 @@
+# The synthetic VOC set of tools/make_synthetic_voc.py, for the demo, tests
+# and CI (no download). Set FCN_SYNTHETIC_VOC to its VOC2012 folder, or write
+# it to the default place:
+#   python tools/make_synthetic_voc.py --out data/synthetic_voc --num 40
+# Native size, random flips, batches of 2 (padded by the data preprocessor),
+# no worker processes: small and quick on a CPU.
+_base_ = ['mmseg::_base_/datasets/pascal_voc12.py']
+custom_imports = dict(imports=['fcn_plugin'], allow_failed_imports=False)
+
+dataset_type = 'FCNVOCDataset'
+data_root = '{{$FCN_SYNTHETIC_VOC:data/synthetic_voc/VOC2012}}'
+num_classes = 21
+train_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadCheckedImageFromFile'),
+    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass'),
+        ann_file='ImageSets/Segmentation/train.txt',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass'),
+        ann_file='ImageSets/Segmentation/val.txt',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

@@ -1,0 +1,57 @@
+# PASCAL VOC as in the FCN paper (Long, Shelhamer, Darrell; fcn.berkeleyvision
+# .org voc-fcn*/net.py): train on SBD train (8498 ids, SBD labels), validate
+# and test on seg11valid (736 VOC2011 val ids not in SBD train, VOC labels).
+# One image per step at native size, no augmentation, no resize: the Caffe
+# BGR mean subtraction is done by the model's data preprocessor. Images are
+# decoded by Pillow, as in the reference (voc_layers.py). Lay out the data
+# with tools/prepare_voc.py.
+_base_ = ['mmseg::_base_/datasets/pascal_voc12.py']
+custom_imports = dict(imports=['fcn_plugin'], allow_failed_imports=False)
+
+dataset_type = 'FCNVOCDataset'
+data_root = 'data/VOCdevkit/VOC2012'
+num_classes = 21
+train_pipeline = [
+    dict(type='LoadCheckedImageFromFile', imdecode_backend='pillow'),
+    dict(type='LoadCheckedAnnotations', num_classes=num_classes),
+    dict(type='PackSegInputs')
+]
+test_pipeline = train_pipeline
+# Test-time augmentation (tools/test.py --tta): flips only, native size.
+tta_pipeline = [
+    dict(type='LoadCheckedImageFromFile', imdecode_backend='pillow'),
+    dict(
+        type='TestTimeAug',
+        transforms=[[
+            dict(type='RandomFlip', prob=0., direction='horizontal'),
+            dict(type='RandomFlip', prob=1., direction='horizontal')
+        ], [dict(type='LoadCheckedAnnotations', num_classes=num_classes)],
+                    [dict(type='PackSegInputs')]])
+]
+train_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClassAug'),
+        ann_file='ImageSets/Segmentation/sbd_train.txt',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        data_prefix=dict(
+            img_path='JPEGImages', seg_map_path='SegmentationClass'),
+        ann_file='ImageSets/Segmentation/seg11valid.txt',
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+test_evaluator = val_evaluator

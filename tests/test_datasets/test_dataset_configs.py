@@ -1,0 +1,131 @@
+"""Every dataset config builds and feeds Caffe-normalised batches."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import Runner
+from PIL import Image
+
+from fcn_plugin.datasets import read_label_indices
+from ..conftest import MODEL_CFGS
+from .conftest import CAFFE_MEAN, DATASET_CFGS
+
+NAMES = [p.stem for p in DATASET_CFGS]
+
+
+def test_every_config_is_covered():
+    assert set(NAMES) >= {'voc_fcn_paper', 'voc_aug_modern', 'synthetic_voc'}
+
+
+def _load(name, synthetic_voc, monkeypatch):
+    monkeypatch.setenv('FCN_SYNTHETIC_VOC', str(synthetic_voc))
+    cfg = Config.fromfile(
+        str(next(p for p in DATASET_CFGS if p.stem == name)))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg[key]
+        assert loader.dataset.type == 'FCNVOCDataset'
+        if name != 'synthetic_voc':
+            assert loader.dataset.data_root == 'data/VOCdevkit/VOC2012'
+            loader.dataset.data_root = str(synthetic_voc)
+        else:
+            assert loader.dataset.data_root == str(synthetic_voc)
+        loader.num_workers = 0
+        loader.persistent_workers = False
+    return cfg
+
+
+def _preprocessor():
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(MODEL_CFGS['fcn32s']))
+    return MODELS.build(copy.deepcopy(cfg.model.data_preprocessor))
+
+
+def _mean():
+    return torch.tensor(CAFFE_MEAN).view(3, 1, 1)
+
+
+def _ids(root, split):
+    return (root / 'ImageSets/Segmentation' / f'{split}.txt').read_text(
+    ).split()
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_config_batches_are_caffe_normalised(name, synthetic_voc,
+                                             monkeypatch):
+    cfg = _load(name, synthetic_voc, monkeypatch)
+    assert cfg.val_evaluator.type == 'IoUMetric'
+    assert cfg.val_evaluator.iou_metrics == ['mIoU']
+    loader = Runner.build_dataloader(cfg.train_dataloader)
+    batch = next(iter(loader))
+    size = cfg.train_dataloader.batch_size
+    assert len(batch['inputs']) == size
+    data = _preprocessor()(copy.deepcopy(batch), training=True)
+    inputs = data['inputs']
+    max_h = max(x.shape[1] for x in batch['inputs'])
+    max_w = max(x.shape[2] for x in batch['inputs'])
+    assert inputs.shape == (size, 3, max_h, max_w)
+    assert inputs.dtype == torch.float32
+    for raw, out, sample in zip(batch['inputs'], inputs,
+                                data['data_samples']):
+        h, w = raw.shape[1:]
+        # BGR mean subtracted, no std, no channel swap; pad with 0 = mean
+        torch.testing.assert_close(out[:, :h, :w], raw.float() - _mean())
+        assert not out[:, h:, :].any() and not out[:, :, w:].any()
+        gt = sample.gt_sem_seg.data
+        assert gt.shape == (1, max_h, max_w)
+        assert (gt[:, h:, :] == 255).all() and (gt[:, :, w:] == 255).all()
+        values = set(gt.unique().tolist())
+        assert values <= set(range(21)) | {255}
+    if name == 'voc_aug_modern':
+        assert max_h <= 500 and max_w <= 500
+    else:
+        assert all(x.shape[1:] == (37, 53) for x in batch['inputs'])
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_val_set_is_native_size_and_exact(name, synthetic_voc, monkeypatch):
+    cfg = _load(name, synthetic_voc, monkeypatch)
+    dataset = Runner.build_dataloader(cfg.val_dataloader).dataset
+    split = cfg.val_dataloader.dataset.ann_file.split('/')[-1][:-4]
+    ids = _ids(synthetic_voc, split)
+    assert len(dataset) == len(ids)
+    sample = dataset[0]
+    name0 = ids[0]
+    rgb = np.array(Image.open(synthetic_voc / 'JPEGImages' / f'{name0}.jpg'))
+    bgr = torch.from_numpy(rgb[..., ::-1].copy()).permute(2, 0, 1)
+    # cv2 and Pillow may round a JPEG differently by a step or two
+    diff = (sample['inputs'].int() - bgr.int()).abs()
+    assert diff.max() <= 3 and diff.float().mean() < 0.5
+    label = read_label_indices(synthetic_voc / 'SegmentationClass' /
+                               f'{name0}.png')
+    np.testing.assert_array_equal(
+        sample['data_samples'].gt_sem_seg.data[0].numpy(), label)
+    assert sample['data_samples'].ori_shape == label.shape
+
+
+def test_paper_config_is_the_fcn_recipe(synthetic_voc, monkeypatch):
+    cfg = _load('voc_fcn_paper', synthetic_voc, monkeypatch)
+    train = cfg.train_dataloader
+    assert train.batch_size == 1
+    assert train.sampler.type == 'InfiniteSampler'
+    assert train.dataset.ann_file.endswith('/sbd_train.txt')
+    assert train.dataset.data_prefix.seg_map_path == 'SegmentationClassAug'
+    assert cfg.val_dataloader.dataset.ann_file.endswith('/seg11valid.txt')
+    assert cfg.val_dataloader.batch_size == 1
+    for pipeline in (train.dataset.pipeline,
+                     cfg.val_dataloader.dataset.pipeline):
+        types = [t.type for t in pipeline]
+        assert types == [
+            'LoadCheckedImageFromFile', 'LoadCheckedAnnotations',
+            'PackSegInputs'
+        ]
+    # pixels are exactly what Pillow decodes, like the Caffe data layer
+    sample = Runner.build_dataloader(train).dataset[0]
+    name0 = _ids(synthetic_voc, 'sbd_train')[0]
+    rgb = np.array(Image.open(synthetic_voc / 'JPEGImages' / f'{name0}.jpg'))
+    np.testing.assert_array_equal(
+        sample['inputs'].permute(1, 2, 0).numpy(), rgb[..., ::-1])

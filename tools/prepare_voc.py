@@ -1,0 +1,390 @@
+"""Lay out PASCAL VOC2012 + SBD for the FCN configs (MMSeg's VOC layout).
+
+Example::
+
+    python tools/prepare_voc.py --voc /data/VOCdevkit \\
+        --sbd /data/benchmark_RELEASE --out data/VOCdevkit \\
+        --voc2011-val /data/seg11valid.txt --nproc 4
+
+writes ``OUT/VOC2012/{JPEGImages, SegmentationClass, SegmentationClassAug,
+ImageSets/Segmentation/*.txt}``. SBD ``.mat`` labels are converted by
+MMSeg's own converter (``mmseg/.mim/tools/dataset_converters/voc_aug.py``);
+its split logic also gives ``trainaug`` and ``aug``. Every file is written
+atomically, so a rerun (e.g. after an interruption) skips finished files.
+"""
+import argparse
+import importlib.util
+import os
+import os.path as osp
+import shutil
+import sys
+import warnings
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.utils import track_parallel_progress, track_progress
+from PIL import Image
+
+from fcn_plugin.datasets.voc_palette import (read_label_indices,
+                                             save_palette_png)
+
+#: Split sizes of the full official data.
+OFFICIAL_COUNTS = dict(
+    train=1464,
+    val=1449,
+    trainaug=10582,
+    aug=9118,
+    sbd_train=8498,
+    seg11valid=736)
+#: Sizes of the inputs' own lists in the official releases.
+OFFICIAL_INPUTS = dict(voc_train=1464, voc_val=1449, sbd_train=8498,
+                       sbd_val=2857)
+LINK_MODES = ('symlink', 'hardlink', 'copy')
+_SHOWN = 5
+_VOC_AUG = None
+
+
+class DataError(ValueError):
+    """An input tree, list or file is missing or malformed."""
+
+
+def mmseg_voc_aug():
+    """MMSeg's ``voc_aug.py`` converter, loaded from the installed mmseg."""
+    global _VOC_AUG
+    if _VOC_AUG is None:
+        spec = importlib.util.find_spec('mmseg')
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError('mmsegmentation is not installed')
+        path = osp.join(spec.submodule_search_locations[0], '.mim', 'tools',
+                        'dataset_converters', 'voc_aug.py')
+        if not osp.isfile(path):
+            raise ImportError(f'MMSeg converter {path} not found; reinstall '
+                              'mmsegmentation==1.2.2 from PyPI')
+        mod_spec = importlib.util.spec_from_file_location(
+            'mmseg_voc_aug', path)
+        module = importlib.util.module_from_spec(mod_spec)
+        mod_spec.loader.exec_module(module)
+        _VOC_AUG = module
+    return _VOC_AUG
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Prepare PASCAL VOC2012 and SBD for the FCN configs.')
+    parser.add_argument(
+        '--voc', required=True,
+        help='VOCdevkit folder (holding VOC2012/) or the VOC2012 folder')
+    parser.add_argument(
+        '--sbd', required=True,
+        help='SBD benchmark_RELEASE folder (holding dataset/)')
+    parser.add_argument(
+        '--out', default='data/VOCdevkit',
+        help='output VOCdevkit folder (VOC2012/ is created in it)')
+    parser.add_argument(
+        '--voc2011-val',
+        help='VOC2011 segmentation val list (VOC2011 ImageSets/Segmentation/'
+        'val.txt, 1111 ids) or the FCN seg11valid.txt; without it no '
+        'seg11valid split is written')
+    parser.add_argument(
+        '--link', choices=LINK_MODES, default='symlink',
+        help='how JPEGImages/SegmentationClass reuse the VOC files')
+    parser.add_argument('--nproc', type=int, default=1,
+                        help='number of worker processes')
+    args = parser.parse_args(argv)
+    if args.nproc < 1:
+        parser.error(f'--nproc must be at least 1, got {args.nproc}')
+    return args
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _need_dir(path: Path, what: str) -> Path:
+    if not path.is_dir():
+        raise DataError(f'{what} folder {path} does not exist')
+    return path
+
+
+def read_ids(path: Path, what: str) -> List[str]:
+    """Read a list of image ids (one per line), refusing empty lists."""
+    if not path.is_file():
+        raise DataError(f'{what} list {path} does not exist')
+    ids = [line.strip() for line in path.read_text().splitlines()]
+    ids = list(dict.fromkeys(i for i in ids if i))
+    if not ids:
+        raise DataError(f'{what} list {path} is empty')
+    return ids
+
+
+def _names(folder: Path, suffix: str) -> Dict[str, Path]:
+    return {
+        entry.name[:-len(suffix)]: Path(entry.path)
+        for entry in os.scandir(folder)
+        if entry.name.endswith(suffix) and not entry.name.startswith('.')
+    }
+
+
+def _require(ids: Sequence[str], available: Dict[str, Path], what: str,
+             where: Path, source: Path) -> None:
+    missing = [i for i in ids if i not in available]
+    if missing:
+        more = len(missing) - _SHOWN
+        tail = f' and {more} more' if more > 0 else ''
+        raise DataError(f'{len(missing)} ids of {source} have no {what} in '
+                        f'{where}: {", ".join(missing[:_SHOWN])}{tail}')
+
+
+def find_voc_root(voc: Path) -> Path:
+    """The VOC2012 folder given a VOCdevkit or VOC2012 path."""
+    if (voc / 'VOC2012').is_dir():
+        return voc / 'VOC2012'
+    if (voc / 'JPEGImages').is_dir():
+        return voc
+    raise DataError(f'--voc {voc} holds neither VOC2012/ nor JPEGImages/; '
+                    'pass the VOCdevkit folder of VOCtrainval_11-May-2012')
+
+
+def find_sbd_root(sbd: Path) -> Path:
+    """The SBD ``dataset`` folder given benchmark_RELEASE or dataset."""
+    if (sbd / 'dataset' / 'cls').is_dir():
+        return sbd / 'dataset'
+    if (sbd / 'cls').is_dir():
+        return sbd
+    raise DataError(f'--sbd {sbd} holds neither dataset/cls/ nor cls/; '
+                    'pass the benchmark_RELEASE folder of SBD')
+
+
+# ------------------------------------------------------------------ jobs
+
+
+def _atomic_target(dst: str) -> str:
+    return f'{osp.dirname(dst)}/.{osp.basename(dst)}.{os.getpid()}.tmp'
+
+
+def _place(src: str, dst: str, mode: str) -> None:
+    tmp = _atomic_target(dst)
+    if mode == 'symlink':
+        os.symlink(osp.abspath(src), tmp)
+    elif mode == 'hardlink':
+        try:
+            os.link(src, tmp)
+        except OSError:  # other file system: copy instead
+            shutil.copyfile(src, tmp)
+    else:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def _index_png(src: str, dst: str, palette: bool) -> None:
+    label = read_label_indices(src)
+    tmp = _atomic_target(dst)
+    if palette:
+        save_palette_png(label, tmp)
+    else:
+        Image.fromarray(label).save(tmp, format='PNG')
+    os.replace(tmp, dst)
+
+
+def _voc_label(src: str, dst: str, mode: str) -> None:
+    with Image.open(src) as img:
+        index_png = img.mode in ('P', 'L')
+    if index_png:
+        _place(src, dst, mode)
+    else:  # colour-coded label: store indices, as VOC does
+        _index_png(src, dst, palette=True)
+
+
+def _sbd_label(src: str, dst: str) -> None:
+    partial = osp.join(osp.dirname(dst), f'.partial.{os.getpid()}')
+    os.makedirs(partial, exist_ok=True)
+    mmseg_voc_aug().convert_mat(
+        osp.basename(src), in_dir=osp.dirname(src), out_dir=partial)
+    os.replace(osp.join(partial, osp.basename(dst)), dst)
+    os.rmdir(partial)
+
+
+def run_job(job: Tuple[str, str, str, str]) -> None:
+    """Do one file job: ``(kind, src, dst, link_mode)``."""
+    kind, src, dst, mode = job
+    try:
+        if kind == 'place':
+            _place(src, dst, mode)
+        elif kind == 'voc_label':
+            _voc_label(src, dst, mode)
+        elif kind == 'voc_aug':
+            _index_png(src, dst, palette=False)
+        else:
+            _sbd_label(src, dst)
+    except Exception as err:
+        raise RuntimeError(f'cannot write {dst} from {src}: {err}') from err
+
+
+def _clean_partials(folder: Path) -> None:
+    """Remove temporary files an interrupted run left behind."""
+    for entry in folder.glob('.*'):
+        if entry.name.endswith('.tmp') and not entry.is_dir():
+            entry.unlink()
+        elif entry.name.startswith('.partial.') and entry.is_dir():
+            shutil.rmtree(entry)
+
+
+def _todo(jobs: List[tuple]) -> List[tuple]:
+    return [job for job in jobs if not osp.exists(job[2])]
+
+
+def _run(jobs: List[tuple], nproc: int, title: str) -> None:
+    if not jobs:
+        return
+    print(f'{title}: {len(jobs)} files')
+    if nproc == 1 or len(jobs) < 2:
+        track_progress(run_job, jobs)
+    else:
+        track_parallel_progress(
+            run_job, jobs, nproc=min(nproc, len(jobs)),
+            chunksize=max(1, min(64, len(jobs) // (4 * nproc))))
+
+
+# ---------------------------------------------------------------- splits
+
+
+def make_splits(voc_train: List[str], voc_val: List[str],
+                sbd_train: List[str], sbd_val: List[str],
+                voc2011_val: Optional[List[str]]) -> Dict[str, List[str]]:
+    """All split lists, with MMSeg's ``trainaug``/``aug`` rules."""
+    aug = mmseg_voc_aug()
+    splits = dict(
+        train=voc_train,
+        val=voc_val,
+        trainaug=sorted(
+            aug.generate_aug_list(voc_train + sbd_train + sbd_val, voc_val)),
+        aug=sorted(
+            aug.generate_aug_list(sbd_train + sbd_val, voc_train + voc_val)),
+        sbd_train=sbd_train)
+    if voc2011_val is not None:
+        exclude = set(sbd_train)
+        splits['seg11valid'] = [i for i in voc2011_val if i not in exclude]
+    return splits
+
+
+def check_counts(inputs: Dict[str, int], splits: Dict[str, List[str]]
+                 ) -> List[str]:
+    """Compare with the official sizes when the input looks official.
+
+    Returns:
+        list[str]: One ``name: expected E, got G`` entry per mismatch (empty
+        for small trees that are clearly not the official data).
+    """
+    official = any(inputs[k] >= v for k, v in OFFICIAL_INPUTS.items())
+    if not official:
+        return []
+    got = dict(inputs)
+    got.update({k: len(v) for k, v in splits.items()})
+    expected = dict(OFFICIAL_INPUTS)
+    expected.update({k: v for k, v in OFFICIAL_COUNTS.items() if k in got})
+    bad = [f'{k}: expected {v}, got {got[k]}' for k, v in expected.items()
+           if got[k] != v]
+    if bad:
+        warnings.warn(
+            'the input looks like the official VOC2012/SBD release but '
+            'some counts differ (incomplete download or wrong list?): ' +
+            '; '.join(bad), stacklevel=2)
+    return bad
+
+
+def _write_split(path: Path, ids: List[str]) -> bool:
+    text = ''.join(f'{i}\n' for i in ids)
+    if path.is_file() and path.read_text() == text:
+        return False
+    tmp = Path(_atomic_target(str(path)))
+    tmp.write_text(text)
+    os.replace(tmp, path)
+    return True
+
+
+# ------------------------------------------------------------------ main
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
+    """Run the tool; return how many files of each kind were written."""
+    args = parse_args(argv)
+    voc = find_voc_root(Path(args.voc))
+    sbd = find_sbd_root(Path(args.sbd))
+    sets = voc / 'ImageSets' / 'Segmentation'
+    voc_img = _names(_need_dir(voc / 'JPEGImages', 'VOC image'), '.jpg')
+    voc_lbl = _names(
+        _need_dir(voc / 'SegmentationClass', 'VOC label'), '.png')
+    sbd_mat = _names(_need_dir(sbd / 'cls', 'SBD label'), '.mat')
+    sbd_img = _names(sbd / 'img', '.jpg') if (sbd / 'img').is_dir() else {}
+    lists = dict(
+        voc_train=read_ids(sets / 'train.txt', 'VOC train'),
+        voc_val=read_ids(sets / 'val.txt', 'VOC val'),
+        sbd_train=read_ids(sbd / 'train.txt', 'SBD train'),
+        sbd_val=read_ids(sbd / 'val.txt', 'SBD val'))
+    voc2011 = None
+    if args.voc2011_val:
+        voc2011 = read_ids(Path(args.voc2011_val), 'VOC2011 val')
+    else:
+        warnings.warn('no --voc2011-val given: the seg11valid split of the '
+                      'FCN paper is not written', stacklevel=2)
+
+    voc_ids = lists['voc_train'] + lists['voc_val']
+    sbd_ids = list(dict.fromkeys(lists['sbd_train'] + lists['sbd_val']))
+    _require(voc_ids, voc_img, 'image', voc / 'JPEGImages', sets)
+    _require(voc_ids, voc_lbl, 'label', voc / 'SegmentationClass', sets)
+    _require(sbd_ids, sbd_mat, 'label', sbd / 'cls', sbd)
+    extra_img = {i: sbd_img[i] for i in sbd_ids
+                 if i not in voc_img and i in sbd_img}
+    _require(sbd_ids, {**voc_img, **extra_img}, 'image',
+             voc / 'JPEGImages', sbd)
+    splits = make_splits(lists['voc_train'], lists['voc_val'],
+                         lists['sbd_train'], lists['sbd_val'], voc2011)
+    if 'seg11valid' in splits:
+        if not splits['seg11valid']:
+            raise DataError(f'every id of {args.voc2011_val} is in SBD train'
+                            '; seg11valid would be empty')
+        for table, what, where in ((voc_img, 'image', 'JPEGImages'),
+                                   (voc_lbl, 'label', 'SegmentationClass')):
+            _require(splits['seg11valid'], table, what, voc / where,
+                     Path(args.voc2011_val))
+    check_counts({k: len(v) for k, v in lists.items()}, splits)
+
+    out = Path(args.out) / 'VOC2012'
+    dirs = dict(img=out / 'JPEGImages', cls=out / 'SegmentationClass',
+                aug=out / 'SegmentationClassAug',
+                sets=out / 'ImageSets' / 'Segmentation')
+    for folder in dirs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+        _clean_partials(folder)
+    mode = args.link
+    images = [('place', str(p), str(dirs['img'] / f'{i}.jpg'), mode)
+              for i, p in sorted({**voc_img, **extra_img}.items())]
+    labels = [('voc_label', str(p), str(dirs['cls'] / f'{i}.png'), mode)
+              for i, p in sorted(voc_lbl.items())]
+    aug = [('sbd', str(sbd_mat[i]), str(dirs['aug'] / f'{i}.png'), mode)
+           for i in sorted(sbd_ids)]
+    sbd_set = set(sbd_ids)
+    aug += [('voc_aug', str(voc_lbl[i]), str(dirs['aug'] / f'{i}.png'),
+             mode) for i in sorted(set(voc_ids) - sbd_set)]
+    written = {}
+    for key, jobs, title in (
+            ('images', images, 'JPEGImages'),
+            ('labels', labels, 'SegmentationClass'),
+            ('aug_labels', aug, 'SegmentationClassAug')):
+        todo = _todo(jobs)
+        _run(todo, args.nproc, title)
+        written[key] = len(todo)
+    written['splits'] = sum(
+        _write_split(dirs['sets'] / f'{name}.txt', ids)
+        for name, ids in splits.items())
+    for name, ids in splits.items():
+        print(f'{name}: {len(ids)} ids')
+    print(f'done: {out} ({written})')
+    return written
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except DataError as err:
+        sys.exit(f'error: {err}')
