@@ -32,7 +32,7 @@ CONFIGS = {
     for net in ('fcn32s', 'fcn16s', 'fcn8s')
 }
 #: Training iterations of each stage (FCN-32s learns the most).
-STAGE_ITERS = {'fcn32s': 300, 'fcn16s': 150, 'fcn8s': 150}
+STAGE_ITERS = {'fcn32s': 200, 'fcn16s': 150, 'fcn8s': 200}
 
 
 def parse_args() -> argparse.Namespace:
@@ -106,11 +106,9 @@ def main() -> int:
     summary = {}
     for net, cfg in CONFIGS.items():
         test_dir = work / f'test_{net}'
-        cmd = [py, 'tools/test.py', str(cfg), checkpoints[net], '--work-dir',
-               str(test_dir), '--cfg-options', *common]
-        if net == 'fcn8s':
-            cmd[5:5] = ['--show-dir', str(test_dir / 'show')]
-        run(cmd)
+        show = ['--show-dir', str(test_dir / 'show')] if net == 'fcn8s' else []
+        run([py, 'tools/test.py', str(cfg), checkpoints[net], '--work-dir',
+             str(test_dir), *show, '--cfg-options', *common])
         summary[net] = test_metrics(test_dir)
     run([py, 'tools/compare.py'] + [
         x for net in CONFIGS for x in (str(CONFIGS[net]), checkpoints[net])

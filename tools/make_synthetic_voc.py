@@ -17,16 +17,27 @@ from fcn_plugin.datasets.synthetic import CLASS_STYLES, make_synthetic_voc
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Write a synthetic VOC2012-layout data set.')
-    parser.add_argument('--out', required=True,
-                        help='folder to create VOC2012/ in')
-    parser.add_argument('--num', type=int, required=True,
-                        help='number of images (a quarter, at least one, '
-                        'is val)')
-    parser.add_argument('--size', type=int, nargs=2, default=(64, 96),
-                        metavar=('H', 'W'), help='image size')
+    parser.add_argument(
+        '--out', required=True, help='folder to create VOC2012/ in')
+    parser.add_argument(
+        '--num',
+        type=int,
+        required=True,
+        help='number of images (a quarter, at least one, '
+        'is val)')
+    parser.add_argument(
+        '--size',
+        type=int,
+        nargs=2,
+        default=(64, 96),
+        metavar=('H', 'W'),
+        help='image size')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument(
-        '--classes', type=int, nargs='+', default=list(CLASS_STYLES),
+        '--classes',
+        type=int,
+        nargs='+',
+        default=list(CLASS_STYLES),
         help=f'VOC class indices to draw, from {sorted(CLASS_STYLES)}')
     args = parser.parse_args(argv)
     if args.num < 1:
@@ -43,7 +54,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     root = make_synthetic_voc(
-        args.out, args.num, size=tuple(args.size), seed=args.seed,
+        args.out,
+        args.num,
+        size=tuple(args.size),
+        seed=args.seed,
         classes=args.classes)
     print(f'wrote {args.num} images to {root}')
 

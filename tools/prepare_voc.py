@@ -38,8 +38,8 @@ OFFICIAL_COUNTS = dict(
     sbd_train=8498,
     seg11valid=736)
 #: Sizes of the inputs' own lists in the official releases.
-OFFICIAL_INPUTS = dict(voc_train=1464, voc_val=1449, sbd_train=8498,
-                       sbd_val=2857)
+OFFICIAL_INPUTS = dict(
+    voc_train=1464, voc_val=1449, sbd_train=8498, sbd_val=2857)
 LINK_MODES = ('symlink', 'hardlink', 'copy')
 _SHOWN = 5
 _VOC_AUG = None
@@ -73,13 +73,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Prepare PASCAL VOC2012 and SBD for the FCN configs.')
     parser.add_argument(
-        '--voc', required=True,
+        '--voc',
+        required=True,
         help='VOCdevkit folder (holding VOC2012/) or the VOC2012 folder')
     parser.add_argument(
-        '--sbd', required=True,
+        '--sbd',
+        required=True,
         help='SBD benchmark_RELEASE folder (holding dataset/)')
     parser.add_argument(
-        '--out', default='data/VOCdevkit',
+        '--out',
+        default='data/VOCdevkit',
         help='output VOCdevkit folder (VOC2012/ is created in it)')
     parser.add_argument(
         '--voc2011-val',
@@ -87,10 +90,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'val.txt, 1111 ids) or the FCN seg11valid.txt; without it no '
         'seg11valid split is written')
     parser.add_argument(
-        '--link', choices=LINK_MODES, default='symlink',
+        '--link',
+        choices=LINK_MODES,
+        default='symlink',
         help='how JPEGImages/SegmentationClass reuse the VOC files')
-    parser.add_argument('--nproc', type=int, default=1,
-                        help='number of worker processes')
+    parser.add_argument(
+        '--nproc', type=int, default=1, help='number of worker processes')
     args = parser.parse_args(argv)
     if args.nproc < 1:
         parser.error(f'--nproc must be at least 1, got {args.nproc}')
@@ -241,15 +246,18 @@ def _run(jobs: List[tuple], nproc: int, title: str) -> None:
         track_progress(run_job, jobs)
     else:
         track_parallel_progress(
-            run_job, jobs, nproc=min(nproc, len(jobs)),
-            chunksize=max(1, min(64, len(jobs) // (4 * nproc))))
+            run_job,
+            jobs,
+            nproc=min(nproc, len(jobs)),
+            chunksize=max(1, min(64,
+                                 len(jobs) // (4 * nproc))))
 
 
 # ---------------------------------------------------------------- splits
 
 
-def make_splits(voc_train: List[str], voc_val: List[str],
-                sbd_train: List[str], sbd_val: List[str],
+def make_splits(voc_train: List[str], voc_val: List[str], sbd_train: List[str],
+                sbd_val: List[str],
                 voc2011_val: Optional[List[str]]) -> Dict[str, List[str]]:
     """All split lists, with MMSeg's ``trainaug``/``aug`` rules."""
     aug = mmseg_voc_aug()
@@ -267,8 +275,8 @@ def make_splits(voc_train: List[str], voc_val: List[str],
     return splits
 
 
-def check_counts(inputs: Dict[str, int], splits: Dict[str, List[str]]
-                 ) -> List[str]:
+def check_counts(inputs: Dict[str, int], splits: Dict[str,
+                                                      List[str]]) -> List[str]:
     """Compare with the official sizes when the input looks official.
 
     Returns:
@@ -282,13 +290,16 @@ def check_counts(inputs: Dict[str, int], splits: Dict[str, List[str]]
     got.update({k: len(v) for k, v in splits.items()})
     expected = dict(OFFICIAL_INPUTS)
     expected.update({k: v for k, v in OFFICIAL_COUNTS.items() if k in got})
-    bad = [f'{k}: expected {v}, got {got[k]}' for k, v in expected.items()
-           if got[k] != v]
+    bad = [
+        f'{k}: expected {v}, got {got[k]}' for k, v in expected.items()
+        if got[k] != v
+    ]
     if bad:
         warnings.warn(
             'the input looks like the official VOC2012/SBD release but '
             'some counts differ (incomplete download or wrong list?): ' +
-            '; '.join(bad), stacklevel=2)
+            '; '.join(bad),
+            stacklevel=2)
     return bad
 
 
@@ -312,8 +323,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
     sbd = find_sbd_root(Path(args.sbd))
     sets = voc / 'ImageSets' / 'Segmentation'
     voc_img = _names(_need_dir(voc / 'JPEGImages', 'VOC image'), '.jpg')
-    voc_lbl = _names(
-        _need_dir(voc / 'SegmentationClass', 'VOC label'), '.png')
+    voc_lbl = _names(_need_dir(voc / 'SegmentationClass', 'VOC label'), '.png')
     sbd_mat = _names(_need_dir(sbd / 'cls', 'SBD label'), '.mat')
     sbd_img = _names(sbd / 'img', '.jpg') if (sbd / 'img').is_dir() else {}
     lists = dict(
@@ -325,18 +335,24 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
     if args.voc2011_val:
         voc2011 = read_ids(Path(args.voc2011_val), 'VOC2011 val')
     else:
-        warnings.warn('no --voc2011-val given: the seg11valid split of the '
-                      'FCN paper is not written', stacklevel=2)
+        warnings.warn(
+            'no --voc2011-val given: the seg11valid split of the '
+            'FCN paper is not written',
+            stacklevel=2)
 
     voc_ids = lists['voc_train'] + lists['voc_val']
     sbd_ids = list(dict.fromkeys(lists['sbd_train'] + lists['sbd_val']))
     _require(voc_ids, voc_img, 'image', voc / 'JPEGImages', sets)
     _require(voc_ids, voc_lbl, 'label', voc / 'SegmentationClass', sets)
     _require(sbd_ids, sbd_mat, 'label', sbd / 'cls', sbd)
-    extra_img = {i: sbd_img[i] for i in sbd_ids
-                 if i not in voc_img and i in sbd_img}
-    _require(sbd_ids, {**voc_img, **extra_img}, 'image',
-             voc / 'JPEGImages', sbd)
+    extra_img = {
+        i: sbd_img[i]
+        for i in sbd_ids if i not in voc_img and i in sbd_img
+    }
+    _require(sbd_ids, {
+        **voc_img,
+        **extra_img
+    }, 'image', voc / 'JPEGImages', sbd)
     splits = make_splits(lists['voc_train'], lists['voc_val'],
                          lists['sbd_train'], lists['sbd_val'], voc2011)
     if 'seg11valid' in splits:
@@ -350,27 +366,31 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
     check_counts({k: len(v) for k, v in lists.items()}, splits)
 
     out = Path(args.out) / 'VOC2012'
-    dirs = dict(img=out / 'JPEGImages', cls=out / 'SegmentationClass',
-                aug=out / 'SegmentationClassAug',
-                sets=out / 'ImageSets' / 'Segmentation')
+    dirs = dict(
+        img=out / 'JPEGImages',
+        cls=out / 'SegmentationClass',
+        aug=out / 'SegmentationClassAug',
+        sets=out / 'ImageSets' / 'Segmentation')
     for folder in dirs.values():
         folder.mkdir(parents=True, exist_ok=True)
         _clean_partials(folder)
     mode = args.link
     images = [('place', str(p), str(dirs['img'] / f'{i}.jpg'), mode)
-              for i, p in sorted({**voc_img, **extra_img}.items())]
+              for i, p in sorted({
+                  **voc_img,
+                  **extra_img
+              }.items())]
     labels = [('voc_label', str(p), str(dirs['cls'] / f'{i}.png'), mode)
               for i, p in sorted(voc_lbl.items())]
     aug = [('sbd', str(sbd_mat[i]), str(dirs['aug'] / f'{i}.png'), mode)
            for i in sorted(sbd_ids)]
     sbd_set = set(sbd_ids)
-    aug += [('voc_aug', str(voc_lbl[i]), str(dirs['aug'] / f'{i}.png'),
-             mode) for i in sorted(set(voc_ids) - sbd_set)]
+    aug += [('voc_aug', str(voc_lbl[i]), str(dirs['aug'] / f'{i}.png'), mode)
+            for i in sorted(set(voc_ids) - sbd_set)]
     written = {}
-    for key, jobs, title in (
-            ('images', images, 'JPEGImages'),
-            ('labels', labels, 'SegmentationClass'),
-            ('aug_labels', aug, 'SegmentationClassAug')):
+    for key, jobs, title in (('images', images, 'JPEGImages'),
+                             ('labels', labels, 'SegmentationClass'),
+                             ('aug_labels', aug, 'SegmentationClassAug')):
         todo = _todo(jobs)
         _run(todo, args.nproc, title)
         written[key] = len(todo)

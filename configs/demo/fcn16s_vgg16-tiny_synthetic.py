@@ -13,6 +13,7 @@ model = dict(
         dropout_ratio=0.),
     decode_head=dict(
         in_channels=(64, 128), loss_decode=dict(reduction='mean')))
+train_dataloader = dict(batch_size=4)
 val_evaluator = dict(
     type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[1, 3])
 test_evaluator = val_evaluator

@@ -46,8 +46,8 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return img
 
 
-def _shape_mask(shape: str, h: int, w: int, cy: int, cx: int,
-                ry: int, rx: int) -> np.ndarray:
+def _shape_mask(shape: str, h: int, w: int, cy: int, cx: int, ry: int,
+                rx: int) -> np.ndarray:
     """A filled shape as a boolean ``(h, w)`` mask."""
     mask = np.zeros((h, w), np.uint8)
     if shape == 'ellipse':
@@ -186,8 +186,8 @@ def make_synthetic_voc(out_dir: PathLike,
             voc / 'JPEGImages' / f'{name}.jpg', quality=jpeg_quality)
         save_palette_png(label, voc / 'SegmentationClass' / f'{name}.png')
         if not official_only:
-            Image.fromarray(label).save(
-                voc / 'SegmentationClassAug' / f'{name}.png')
+            Image.fromarray(label).save(voc / 'SegmentationClassAug' /
+                                        f'{name}.png')
     lists = dict(train=train, val=val)
     if not official_only:
         lists.update(

@@ -89,8 +89,7 @@ class LoadCheckedImageFromFile(LoadImageFromFile):
         if out is None:
             return None
         img = out['img']
-        if self.color_type == 'color' and (img.ndim != 3
-                                           or img.shape[2] != 3):
+        if self.color_type == 'color' and (img.ndim != 3 or img.shape[2] != 3):
             raise ValueError(f'image {path} decoded to shape {img.shape}, '
                              'expected (H, W, 3)')
         return out
@@ -161,8 +160,7 @@ class LoadCheckedAnnotations(LoadAnnotations):
                 f'label {path} is {shape[0]}x{shape[1]} (HxW) but its image '
                 f"{results.get('img_path')} is {ori[0]}x{ori[1]}")
 
-    def _check_values(self, path: str, raw: np.ndarray,
-                      results: dict) -> None:
+    def _check_values(self, path: str, raw: np.ndarray, results: dict) -> None:
         top = self.num_classes
         if self.reduce_zero_label or results.get('reduce_zero_label'):
             top += 1

@@ -60,8 +60,8 @@ def read_label_indices(path: Union[str, Path]) -> np.ndarray:
     try:
         with Image.open(path) as img:
             mode = img.mode
-            array = np.array(img.convert('RGB') if mode in ('RGB', 'RGBA')
-                             else img)
+            array = np.array(
+                img.convert('RGB') if mode in ('RGB', 'RGBA') else img)
     except (OSError, SyntaxError) as err:
         raise ValueError(f'cannot read label {path}: {err}') from err
     if mode in ('P', 'L'):

@@ -23,20 +23,22 @@ def _dataset(root, split='train', **kwargs):
     from mmseg.registry import DATASETS
     init_default_scope('mmseg')
     return DATASETS.build(
-        dict(type='FCNVOCDataset', data_root=str(root),
-             data_prefix=dict(img_path='JPEGImages',
-                              seg_map_path='SegmentationClass'),
-             ann_file=f'ImageSets/Segmentation/{split}.txt',
-             pipeline=[
-                 dict(type='LoadCheckedImageFromFile', **kwargs),
-                 dict(type='LoadCheckedAnnotations'),
-                 dict(type='PackSegInputs')
-             ]))
+        dict(
+            type='FCNVOCDataset',
+            data_root=str(root),
+            data_prefix=dict(
+                img_path='JPEGImages', seg_map_path='SegmentationClass'),
+            ann_file=f'ImageSets/Segmentation/{split}.txt',
+            pipeline=[
+                dict(type='LoadCheckedImageFromFile', **kwargs),
+                dict(type='LoadCheckedAnnotations'),
+                dict(type='PackSegInputs')
+            ]))
 
 
 def _first(voc, split='train'):
-    return (voc / 'ImageSets/Segmentation' / f'{split}.txt').read_text(
-    ).split()[0]
+    return (voc / 'ImageSets/Segmentation' /
+            f'{split}.txt').read_text().split()[0]
 
 
 @pytest.mark.parametrize('damage, error, pattern', [
@@ -50,8 +52,8 @@ def _first(voc, split='train'):
     (lambda v: (v / 'ImageSets/Segmentation/train.txt').write_text('\n\n'),
      ValueError, 'split file {root}/ImageSets/Segmentation/train.txt is '
      'empty'),
-    (lambda v: (v / 'JPEGImages/2008_000001.jpg').unlink(),
-     FileNotFoundError, '1 of 3 ids in split file .*train.txt have no '
+    (lambda v: (v / 'JPEGImages/2008_000001.jpg').unlink(), FileNotFoundError,
+     '1 of 3 ids in split file .*train.txt have no '
      'image: {root}/JPEGImages/2008_000001.jpg'),
     (lambda v: [(v / f'SegmentationClass/2008_00000{i}.png').unlink()
                 for i in range(3)], FileNotFoundError,
@@ -69,10 +71,14 @@ def test_dataset_check_can_be_turned_off(voc):
     (voc / 'JPEGImages/2008_000001.jpg').unlink()
     init_default_scope('mmseg')
     dataset = DATASETS.build(
-        dict(type='FCNVOCDataset', data_root=str(voc), check_files=False,
-             ann_file='ImageSets/Segmentation/train.txt', pipeline=[],
-             data_prefix=dict(img_path='JPEGImages',
-                              seg_map_path='SegmentationClass')))
+        dict(
+            type='FCNVOCDataset',
+            data_root=str(voc),
+            check_files=False,
+            ann_file='ImageSets/Segmentation/train.txt',
+            pipeline=[],
+            data_prefix=dict(
+                img_path='JPEGImages', seg_map_path='SegmentationClass')))
     assert len(dataset) == 3
 
 
@@ -82,8 +88,10 @@ def test_truncated_jpeg_is_named(voc, backend):
     path = voc / 'JPEGImages' / f'{_first(voc)}.jpg'
     data = path.read_bytes()
     path.write_bytes(data[:len(data) * 2 // 3])
-    with pytest.raises(ValueError, match=f'image {re.escape(str(path))} is '
-                       'a truncated or corrupt JPEG'):
+    with pytest.raises(
+            ValueError,
+            match=f'image {re.escape(str(path))} is '
+            'a truncated or corrupt JPEG'):
         dataset[0]
 
 
@@ -92,8 +100,8 @@ def test_undecodable_image_is_named(voc, backend):
     dataset = _dataset(voc, imdecode_backend=backend)
     path = voc / 'JPEGImages' / f'{_first(voc)}.jpg'
     path.write_bytes(b'\xff\xd8' + b'\x13' * 300 + b'\xff\xd9')
-    with pytest.raises(ValueError,
-                       match=f'cannot decode image {re.escape(str(path))}'):
+    with pytest.raises(
+            ValueError, match=f'cannot decode image {re.escape(str(path))}'):
         dataset[0]
 
 
@@ -101,8 +109,9 @@ def test_image_deleted_after_start_is_named(voc):
     dataset = _dataset(voc)
     path = voc / 'JPEGImages' / f'{_first(voc)}.jpg'
     path.unlink()
-    with pytest.raises(FileNotFoundError,
-                       match=f'image file {re.escape(str(path))} does not'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=f'image file {re.escape(str(path))} does not'):
         dataset[0]
 
 
@@ -134,9 +143,11 @@ def test_out_of_range_label_values_are_named(voc, bad):
     label.flat[:len(bad)] = bad
     save_palette_png(label, path)
     shown = str(sorted(bad))
-    with pytest.raises(ValueError, match=re.escape(
-            f'label {path} has values {shown} outside 0..20 and the '
-            'ignore index 255')):
+    with pytest.raises(
+            ValueError,
+            match=re.escape(
+                f'label {path} has values {shown} outside 0..20 and the '
+                'ignore index 255')):
         _dataset(voc)[0]
 
 
@@ -144,9 +155,10 @@ def test_label_size_mismatch_names_both_sizes(voc):
     name = _first(voc)
     path = voc / 'SegmentationClass' / f'{name}.png'
     save_palette_png(np.zeros((15, 18), np.uint8), path)
-    with pytest.raises(ValueError, match=re.escape(
-            f'label {path} is 15x18 (HxW) but its image '
-            f"{voc / 'JPEGImages' / name}.jpg is 15x19")):
+    with pytest.raises(
+            ValueError,
+            match=re.escape(f'label {path} is 15x18 (HxW) but its image '
+                            f"{voc / 'JPEGImages' / name}.jpg is 15x19")):
         _dataset(voc)[0]
 
 
@@ -154,16 +166,16 @@ def test_colour_label_is_refused(voc):
     name = _first(voc)
     path = voc / 'SegmentationClass' / f'{name}.png'
     Image.open(path).convert('RGB').save(path)
-    with pytest.raises(ValueError, match=re.escape(
-            f'label {path} has shape (15, 19, 3); expected a single-channel')):
+    message = f'label {path} has shape (15, 19, 3); expected a single'
+    with pytest.raises(ValueError, match=re.escape(message)):
         _dataset(voc)[0]
 
 
 def test_corrupt_label_is_named(voc):
     path = voc / 'SegmentationClass' / f'{_first(voc)}.png'
     path.write_bytes(path.read_bytes()[:40])
-    with pytest.raises(ValueError,
-                       match=f'cannot decode label {re.escape(str(path))}'):
+    with pytest.raises(
+            ValueError, match=f'cannot decode label {re.escape(str(path))}'):
         _dataset(voc)[0]
 
 
@@ -174,8 +186,8 @@ def test_one_pixel_image_trains(tmp_path):
     assert sample['data_samples'].gt_sem_seg.data.shape == (1, 1, 1)
     model = build_model('fcn8s')
     data = model.data_preprocessor(
-        dict(inputs=[sample['inputs']],
-             data_samples=[sample['data_samples']]), training=True)
+        dict(inputs=[sample['inputs']], data_samples=[sample['data_samples']]),
+        training=True)
     torch.testing.assert_close(
         data['inputs'][0],
         sample['inputs'].float() - torch.tensor(CAFFE_MEAN).view(3, 1, 1))

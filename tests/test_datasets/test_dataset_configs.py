@@ -22,8 +22,8 @@ def test_every_config_is_covered():
 
 def _load(name, synthetic_voc, monkeypatch):
     monkeypatch.setenv('FCN_SYNTHETIC_VOC', str(synthetic_voc))
-    cfg = Config.fromfile(
-        str(next(p for p in DATASET_CFGS if p.stem == name)))
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(next(p for p in DATASET_CFGS if p.stem == name)))
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loader = cfg[key]
         assert loader.dataset.type == 'FCNVOCDataset'
@@ -49,13 +49,12 @@ def _mean():
 
 
 def _ids(root, split):
-    return (root / 'ImageSets/Segmentation' / f'{split}.txt').read_text(
-    ).split()
+    return (root / 'ImageSets/Segmentation' /
+            f'{split}.txt').read_text().split()
 
 
 @pytest.mark.parametrize('name', NAMES)
-def test_config_batches_are_caffe_normalised(name, synthetic_voc,
-                                             monkeypatch):
+def test_config_batches_are_caffe_normalised(name, synthetic_voc, monkeypatch):
     cfg = _load(name, synthetic_voc, monkeypatch)
     assert cfg.val_evaluator.type == 'IoUMetric'
     assert cfg.val_evaluator.iou_metrics == ['mIoU']
@@ -69,8 +68,7 @@ def test_config_batches_are_caffe_normalised(name, synthetic_voc,
     max_w = max(x.shape[2] for x in batch['inputs'])
     assert inputs.shape == (size, 3, max_h, max_w)
     assert inputs.dtype == torch.float32
-    for raw, out, sample in zip(batch['inputs'], inputs,
-                                data['data_samples']):
+    for raw, out, sample in zip(batch['inputs'], inputs, data['data_samples']):
         h, w = raw.shape[1:]
         # BGR mean subtracted, no std, no channel swap; pad with 0 = mean
         torch.testing.assert_close(out[:, :h, :w], raw.float() - _mean())
@@ -127,5 +125,5 @@ def test_paper_config_is_the_fcn_recipe(synthetic_voc, monkeypatch):
     sample = Runner.build_dataloader(train).dataset[0]
     name0 = _ids(synthetic_voc, 'sbd_train')[0]
     rgb = np.array(Image.open(synthetic_voc / 'JPEGImages' / f'{name0}.jpg'))
-    np.testing.assert_array_equal(
-        sample['inputs'].permute(1, 2, 0).numpy(), rgb[..., ::-1])
+    np.testing.assert_array_equal(sample['inputs'].permute(1, 2, 0).numpy(),
+                                  rgb[..., ::-1])

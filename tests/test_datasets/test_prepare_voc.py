@@ -21,8 +21,8 @@ SIZE = (21, 27)
 def sources(tmp_path_factory):
     """VOC2012 (8 ids, one colour-coded label) and SBD (with 2 new ids)."""
     root = tmp_path_factory.mktemp('sources')
-    voc = make_synthetic_voc(root / 'VOCdevkit', 8, size=SIZE, seed=1,
-                             official_only=True)
+    voc = make_synthetic_voc(
+        root / 'VOCdevkit', 8, size=SIZE, seed=1, official_only=True)
     sets = voc / 'ImageSets/Segmentation'
     voc_train = (sets / 'train.txt').read_text().split()
     voc_val = (sets / 'val.txt').read_text().split()
@@ -31,26 +31,42 @@ def sources(tmp_path_factory):
     Image.open(rgb).convert('RGB').save(rgb)
     sbd_train = voc_train[2:] + ['2009_000001']
     sbd_val = [voc_train[0], voc_val[0], '2009_000002']
-    make_synthetic_sbd(root, sbd_train, sbd_val, size=SIZE, seed=1,
-                       images=['2009_000001', '2009_000002'])
+    make_synthetic_sbd(
+        root,
+        sbd_train,
+        sbd_val,
+        size=SIZE,
+        seed=1,
+        images=['2009_000001', '2009_000002'])
     v11 = root / 'voc2011_val.txt'
     v11.write_text('\n'.join(voc_val + [voc_train[3]]) + '\n')
-    return dict(root=root, voc=root / 'VOCdevkit',
-                sbd=root / 'benchmark_RELEASE', v11=v11,
-                voc_train=voc_train, voc_val=voc_val, sbd_train=sbd_train,
-                sbd_val=sbd_val)
+    return dict(
+        root=root,
+        voc=root / 'VOCdevkit',
+        sbd=root / 'benchmark_RELEASE',
+        v11=v11,
+        voc_train=voc_train,
+        voc_val=voc_val,
+        sbd_train=sbd_train,
+        sbd_val=sbd_val)
 
 
 def _argv(src, out, *extra):
-    return ['--voc', str(src['voc']), '--sbd', str(src['sbd']), '--out',
-            str(out), '--voc2011-val', str(src['v11']), *extra]
+    return [
+        '--voc',
+        str(src['voc']), '--sbd',
+        str(src['sbd']), '--out',
+        str(out), '--voc2011-val',
+        str(src['v11']), *extra
+    ]
 
 
 def _expected_splits(src):
     vt, vv = src['voc_train'], src['voc_val']
     st, sv = src['sbd_train'], src['sbd_val']
     return dict(
-        train=vt, val=vv,
+        train=vt,
+        val=vv,
         trainaug=sorted(set(vt + st + sv) - set(vv)),
         aug=sorted(set(st + sv) - set(vt + vv)),
         sbd_train=st,
@@ -92,17 +108,21 @@ def _check_output(src, out):
             mat = loadmat(sbd / 'cls' / f'{name}.mat')
             want = mat['GTcls'][0]['Segmentation'][0]
         else:
-            want = read_label_indices(
-                voc_src / 'SegmentationClass' / f'{name}.png')
+            want = read_label_indices(voc_src / 'SegmentationClass' /
+                                      f'{name}.png')
         np.testing.assert_array_equal(got, want, err_msg=name)
 
 
 def test_cli_two_processes(sources, tmp_path):
     out = tmp_path / 'out'
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / 'tools/prepare_voc.py'),
-         *_argv(sources, out, '--nproc', '2')],
-        capture_output=True, text=True, cwd=str(tmp_path))
+    proc = subprocess.run([
+        sys.executable,
+        str(ROOT / 'tools/prepare_voc.py'),
+        *_argv(sources, out, '--nproc', '2')
+    ],
+                          capture_output=True,
+                          text=True,
+                          cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert 'seg11valid: 2 ids' in proc.stdout
     _check_output(sources, out)
@@ -151,8 +171,11 @@ def test_without_voc2011_list_warns_and_skips_seg11valid(sources, tmp_path):
 
 def test_official_counts_are_checked():
     tool = load_tool('prepare_voc')
-    splits = dict(train=['a'] * 1464, val=['b'] * 1449,
-                  trainaug=['c'] * 10581, sbd_train=['d'] * 8498)
+    splits = dict(
+        train=['a'] * 1464,
+        val=['b'] * 1449,
+        trainaug=['c'] * 10581,
+        sbd_train=['d'] * 8498)
     inputs = dict(voc_train=1464, voc_val=1449, sbd_train=8498, sbd_val=2857)
     with pytest.warns(UserWarning) as record:
         bad = tool.check_counts(inputs, splits)
@@ -169,18 +192,23 @@ def _broken_copy(sources, tmp_path):
     """A private copy of the sources to damage."""
     root = tmp_path / 'src'
     shutil.copytree(sources['root'], root)
-    return dict(sources, root=root, voc=root / 'VOCdevkit',
-                sbd=root / 'benchmark_RELEASE', v11=root / 'voc2011_val.txt')
+    return dict(
+        sources,
+        root=root,
+        voc=root / 'VOCdevkit',
+        sbd=root / 'benchmark_RELEASE',
+        v11=root / 'voc2011_val.txt')
 
 
 @pytest.mark.parametrize('damage, message', [
     (lambda s: shutil.rmtree(s['voc'] / 'VOC2012'), 'holds neither VOC2012'),
-    (lambda s: (s['voc'] / 'VOC2012/ImageSets/Segmentation/val.txt')
-     .unlink(), 'VOC val list .*val.txt does not exist'),
+    (lambda s: (s['voc'] / 'VOC2012/ImageSets/Segmentation/val.txt').unlink(),
+     'VOC val list .*val.txt does not exist'),
     (lambda s: (s['sbd'] / 'dataset/train.txt').write_text('\n'),
      'SBD train list .*train.txt is empty'),
-    (lambda s: (s['voc'] / 'VOC2012/SegmentationClass/2008_000002.png')
-     .unlink(), '1 ids .* have no label in .*SegmentationClass: 2008_000002'),
+    (lambda s:
+     (s['voc'] / 'VOC2012/SegmentationClass/2008_000002.png').unlink(),
+     '1 ids .* have no label in .*SegmentationClass: 2008_000002'),
     (lambda s: (s['voc'] / 'VOC2012/JPEGImages/2008_000007.jpg').unlink(),
      'have no image in .*JPEGImages: 2008_000007'),
     (lambda s: (s['sbd'] / 'dataset/cls/2009_000002.mat').unlink(),
@@ -201,10 +229,15 @@ def test_bad_input_is_named_and_nothing_written(sources, tmp_path, damage,
 
 
 def test_cli_reports_bad_input_in_one_line(sources, tmp_path):
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / 'tools/prepare_voc.py'), '--voc',
-         str(tmp_path / 'nowhere'), '--sbd', str(sources['sbd']), '--out',
-         str(tmp_path / 'out')], capture_output=True, text=True)
+    proc = subprocess.run([
+        sys.executable,
+        str(ROOT / 'tools/prepare_voc.py'), '--voc',
+        str(tmp_path / 'nowhere'), '--sbd',
+        str(sources['sbd']), '--out',
+        str(tmp_path / 'out')
+    ],
+                          capture_output=True,
+                          text=True)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
         f"error: --voc {tmp_path / 'nowhere'} holds neither VOC2012/ nor "

@@ -87,11 +87,14 @@ def test_one_pixel_and_official_layout(tmp_path):
 
 def test_tool_writes_the_set(tmp_path):
     tool = load_tool('make_synthetic_voc')
-    tool.main(['--out', str(tmp_path), '--num', '3', '--size', '9', '11',
-               '--seed', '2', '--classes', '1', '7'])
+    tool.main([
+        '--out',
+        str(tmp_path), '--num', '3', '--size', '9', '11', '--seed', '2',
+        '--classes', '1', '7'
+    ])
     voc = tmp_path / 'VOC2012'
-    again = make_synthetic_voc(tmp_path / 'again', 3, size=(9, 11), seed=2,
-                               classes=(1, 7))
+    again = make_synthetic_voc(
+        tmp_path / 'again', 3, size=(9, 11), seed=2, classes=(1, 7))
     assert _tree_bytes(voc) == _tree_bytes(again)
 
 

@@ -5,7 +5,8 @@
 # Native size, random flips, batches of 2 (padded by the data preprocessor),
 # no worker processes: small and quick on a CPU.
 _base_ = ['mmseg::_base_/datasets/pascal_voc12.py']
-custom_imports = dict(imports=['fcn_plugin'], allow_failed_imports=False)
+# The plugin's dataset and transforms are registered by the model configs'
+# custom_imports (MMEngine refuses the same key in two base files).
 
 dataset_type = 'FCNVOCDataset'
 data_root = '{{$FCN_SYNTHETIC_VOC:data/synthetic_voc/VOC2012}}'

@@ -4,7 +4,8 @@
 # evaluation on VOC2012 val (1449 ids) at native size. Lay out the data with
 # tools/prepare_voc.py.
 _base_ = ['mmseg::_base_/datasets/pascal_voc12.py']
-custom_imports = dict(imports=['fcn_plugin'], allow_failed_imports=False)
+# The plugin's dataset and transforms are registered by the model configs'
+# custom_imports (MMEngine refuses the same key in two base files).
 
 dataset_type = 'FCNVOCDataset'
 data_root = 'data/VOCdevkit/VOC2012'
