@@ -6,3 +6,10 @@ class WeightFileError(ValueError):
 
     The message names the file and lists the layers and shapes at fault.
     """
+
+
+class MissingWeightFileError(WeightFileError, FileNotFoundError):
+    """A weight file a config names does not exist.
+
+    The message names the setting and the converter command that makes it.
+    """

@@ -10,7 +10,8 @@ from mmengine.model import BaseModule, is_model_wrapper
 from mmengine.runner import BaseLoop
 
 from mmseg.registry import HOOKS
-from fcn_plugin.converters.errors import WeightFileError
+from fcn_plugin.converters.errors import (MissingWeightFileError,
+                                          WeightFileError)
 from .weight_check import (PREVIOUS_STAGE, LoadPlan, check_input,
                            load_for_check, missing_file_message, model_net,
                            plan_load)
@@ -106,7 +107,7 @@ class FCNWeightsHook(Hook):
                     'checkpoints/ (see docs/weights.md)')
             if not osp.isfile(osp.expanduser(path)):
                 staged = want if want != net else None
-                raise FileNotFoundError(
+                raise MissingWeightFileError(
                     missing_file_message(path, setting, net or want or
                                          'vgg16', staged))
             if target is not None:

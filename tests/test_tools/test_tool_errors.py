@@ -30,3 +30,18 @@ def test_amp_without_gpu_fails_clearly(tmp_path):
     assert proc.returncode == 2
     assert '--amp needs a CUDA' in proc.stderr
     assert not any(tmp_path.iterdir())  # nothing was started
+
+
+def test_paper_config_without_pretrained_trunk_names_the_converter(tmp_path):
+    from fcn_plugin.datasets.synthetic import make_synthetic_voc
+    from .conftest import ROOT, data_root_options
+    voc = make_synthetic_voc(tmp_path / 'data', 4)
+    proc = run_tool('tools/train.py', ROOT / 'configs/fcn32s_vgg16_voc.py',
+                    '--work-dir', tmp_path / 'work', '--cfg-options',
+                    *data_root_options(voc), check=False)
+    assert proc.returncode == 1
+    assert 'Traceback' not in proc.stderr
+    assert ('error: checkpoints/vgg16_caffe_fcn.pth (model.backbone.init_cfg)'
+            ' does not exist') in proc.stderr
+    assert 'tools/model_converters/caffe2mmseg.py' in proc.stderr
+    assert not list((tmp_path / 'work').rglob('*.pth'))
