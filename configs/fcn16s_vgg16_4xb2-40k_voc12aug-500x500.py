@@ -19,6 +19,3 @@ model = dict(
     decode_head=dict(
         scale_pool4=0.01, loss_decode=dict(reduction='mean')))
 train_dataloader = dict(batch_size=2)
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
-test_evaluator = val_evaluator

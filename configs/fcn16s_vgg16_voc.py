@@ -10,6 +10,3 @@ _base_ = [
 # copied here, or the released voc-fcn32s converted (docs/weights.md).
 load_from = 'checkpoints/fcn32s_vgg16_voc.pth'
 optim_wrapper = dict(optimizer=dict(lr=1e-12))
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
-test_evaluator = val_evaluator

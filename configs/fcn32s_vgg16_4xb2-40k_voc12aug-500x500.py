@@ -18,6 +18,3 @@ model = dict(
             prefix='backbone.')),
     decode_head=dict(loss_decode=dict(reduction='mean')))
 train_dataloader = dict(batch_size=2)
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
-test_evaluator = val_evaluator

@@ -14,8 +14,3 @@ model = dict(
             checkpoint='checkpoints/vgg16_caffe_fcn.pth',
             prefix='backbone.')))
 optim_wrapper = dict(optimizer=dict(lr=1e-10))
-# The paper's metrics: pixel acc (aAcc), mean acc, mean IU, f.w. IU, plus
-# mean IU within 2/5/10 px of object boundaries (the trimap evaluation).
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
-test_evaluator = val_evaluator

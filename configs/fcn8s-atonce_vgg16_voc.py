@@ -15,6 +15,3 @@ model = dict(
             prefix='backbone.')))
 optim_wrapper = dict(optimizer=dict(lr=1e-10))
 train_cfg = dict(max_iters=300000)
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
-test_evaluator = val_evaluator

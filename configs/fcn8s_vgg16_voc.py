@@ -8,6 +8,3 @@ _base_ = [
 # Your FCN-16s result, or the released voc-fcn16s converted.
 load_from = 'checkpoints/fcn16s_vgg16_voc.pth'
 optim_wrapper = dict(optimizer=dict(lr=1e-14))
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
-test_evaluator = val_evaluator

@@ -22,7 +22,6 @@ import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-import numpy as np
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 

@@ -19,10 +19,9 @@ import sys
 
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.logging import print_log
-from mmengine.runner import Runner
-from mmseg.registry import RUNNERS
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
+from fcn_plugin.utils.tool_runner import build_runner, load_tool_config
 from fcn_plugin.converters.errors import WeightFileError
 from fcn_plugin.engine import init_cpu_dist
 from fcn_plugin.engine.resume_check import checkpoint_problem
@@ -146,17 +145,8 @@ def main() -> None:
 
 def run_test(args: argparse.Namespace) -> None:
     """Test as ``args`` say."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    # work_dir: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_config(args.config, args.cfg_options, args.work_dir,
+                           args.launcher)
 
     cfg.load_from = args.checkpoint
     cfg.resume = False
@@ -170,11 +160,7 @@ def run_test(args: argparse.Namespace) -> None:
 
     init_cpu_dist(args.launcher, cfg)
 
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
-    runner.test()
+    build_runner(cfg).test()
 
 
 if __name__ == '__main__':

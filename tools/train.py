@@ -24,10 +24,9 @@ from mmengine.config import Config, DictAction
 from mmengine.device import (is_cuda_available, is_mlu_available,
                              is_musa_available, is_npu_available)
 from mmengine.logging import print_log
-from mmengine.runner import Runner
-from mmseg.registry import RUNNERS
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
+from fcn_plugin.utils.tool_runner import build_runner, load_tool_config
 from fcn_plugin.converters.errors import WeightFileError
 from fcn_plugin.engine import (NonFiniteLossError, check_resume_file,
                                init_cpu_dist, latest_checkpoint)
@@ -114,17 +113,8 @@ def main() -> None:
 
 def train(args: argparse.Namespace) -> None:
     """Train as ``args`` say."""
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    # work_dir: CLI > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_config(args.config, args.cfg_options, args.work_dir,
+                           args.launcher)
 
     if args.amp:
         enable_amp(cfg)
@@ -146,11 +136,7 @@ def train(args: argparse.Namespace) -> None:
 
     init_cpu_dist(args.launcher, cfg)
 
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        runner = RUNNERS.build(cfg)
-    runner.train()
+    build_runner(cfg).train()
 
 
 if __name__ == '__main__':

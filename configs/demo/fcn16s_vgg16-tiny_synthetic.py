@@ -14,6 +14,3 @@ model = dict(
     decode_head=dict(
         in_channels=(64, 128), loss_decode=dict(reduction='mean')))
 train_dataloader = dict(batch_size=4)
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[1, 3])
-test_evaluator = val_evaluator

@@ -56,8 +56,9 @@ def _ids(root, split):
 @pytest.mark.parametrize('name', NAMES)
 def test_config_batches_are_caffe_normalised(name, synthetic_voc, monkeypatch):
     cfg = _load(name, synthetic_voc, monkeypatch)
-    assert cfg.val_evaluator.type == 'IoUMetric'
+    assert cfg.val_evaluator.type == 'FCNIoUMetric'
     assert cfg.val_evaluator.iou_metrics == ['mIoU']
+    assert cfg.val_evaluator.band_widths
     loader = Runner.build_dataloader(cfg.train_dataloader)
     batch = next(iter(loader))
     size = cfg.train_dataloader.batch_size

@@ -54,5 +54,8 @@ val_dataloader = dict(
         ann_file='ImageSets/Segmentation/val.txt',
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+# The paper's metrics: pixel acc (aAcc), mean acc, mean IU, f.w. IU, and
+# mean IU within a few px of object boundaries (the trimap evaluation).
+val_evaluator = dict(
+    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[2, 5, 10])
 test_evaluator = val_evaluator

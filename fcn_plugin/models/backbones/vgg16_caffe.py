@@ -1,5 +1,5 @@
 """The VGG16 trunk of the Caffe FCN reference nets."""
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
