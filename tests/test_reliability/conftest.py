@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
+from mmengine.runner.checkpoint import _load_checkpoint
 
 from ..runner_utils import write_tiny_voc
 from ..test_tools.conftest import ROOT, data_root_options, run_tool
@@ -51,7 +51,7 @@ def train_losses(work_dir) -> dict:
 
 
 def load(path) -> dict:
-    return torch.load(path, map_location='cpu', weights_only=False)
+    return _load_checkpoint(str(path), map_location='cpu')
 
 
 @pytest.fixture(scope='session')

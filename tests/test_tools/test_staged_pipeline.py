@@ -9,6 +9,7 @@ the staged init put into them.
 import re
 
 import torch
+from mmengine.runner.checkpoint import _load_checkpoint
 
 from fcn_plugin.datasets.synthetic import make_synthetic_voc
 from fcn_plugin.models.utils import bilinear_kernel
@@ -18,8 +19,7 @@ DEMO = ROOT / 'configs' / 'demo'
 
 
 def _state(path):
-    return torch.load(str(path), map_location='cpu',
-                      weights_only=False)['state_dict']
+    return _load_checkpoint(str(path), map_location='cpu')['state_dict']
 
 
 def _train(net, voc, work, *options):
