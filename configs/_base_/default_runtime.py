@@ -1,6 +1,6 @@
 # MMSeg's runtime with the settings FCN training needs: cudnn autotuning off
-# (batch-1 native-size training sees a new input shape at every iteration) and
-# every test image drawn when --show-dir is given.
+# (batch-1 native-size training sees a new input shape at every iteration)
+# and the plugin's hooks.
 _base_ = ['mmseg::_base_/default_runtime.py']
 env_cfg = dict(cudnn_benchmark=False)
 # Checks every weight file before use (a missing file names the converter
