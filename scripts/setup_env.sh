@@ -81,6 +81,7 @@ if ! have_ops; then
 fi
 
 log "installing mmengine, mmsegmentation, mmpretrain and the rest of $PINS"
+log "(pip may say mmengine/mmcv require opencv-python: opencv-python-headless provides the same cv2)"
 # mmengine declares the GUI opencv-python; install it without deps and take the headless build.
 "${PIP[@]}" install -q --no-deps "$(pin mmengine)"
 grep -vE '^\s*(#|$)' "$PINS" | grep -viE '^(torch|torchvision|mmcv|mmengine|pip)([=<>!~ ]|$)' > "$VENV/.fcn_reqs.txt"
