@@ -78,3 +78,17 @@ def test_load_scalars_merges_resumed_runs(tmp_path):
     assert curves['loss'] == ([1, 2, 3, 4], [3.0, 2.0, 1.5, 1.0])
     assert curves['mIoU'] == ([2, 4], [10.0, 20.0])
     assert curves['fwIoU'] == ([], [])
+
+
+def test_prediction_skips_checked_label_loading():
+    """Bare images have no label: the checked loader is dropped too."""
+    from fcn_plugin.visualization.predict import (load_segmentor, pred_label,
+                                                  predict)
+    from .conftest import ROOT
+    model = load_segmentor(
+        str(ROOT / 'configs/demo/fcn8s_vgg16-tiny_synthetic.py'), None)
+    steps = [t['type'] for t in model.cfg.test_pipeline]
+    assert 'LoadCheckedImageFromFile' in steps
+    assert not {'LoadAnnotations', 'LoadCheckedAnnotations'} & set(steps)
+    image = np.random.default_rng(0).integers(0, 255, (21, 34, 3), np.uint8)
+    assert pred_label(predict(model, image)).shape == (21, 34)
