@@ -165,3 +165,12 @@ def test_wrong_image_meta_is_a_clear_error():
     x = torch.randn(1, 3, 40, 40)
     with pytest.raises(ValueError, match='do not describe the network input'):
         model.predict(x, [sample(80, 80)])
+
+
+def test_very_large_image():
+    """A 4000x3000 photo goes through whole-image inference unchanged."""
+    model = build_model('fcn8s').eval()
+    x = torch.randn(1, 3, 3000, 4000)
+    with torch.no_grad():
+        out = model.predict(x, [sample(3000, 4000)])[0]
+    assert out.pred_sem_seg.data.shape == (1, 3000, 4000)
