@@ -13,15 +13,15 @@ Examples:
 """
 import argparse
 import logging
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.utils.tool_runner import build_runner, load_tool_config
+from fcn_plugin.utils.tool_runner import (add_runner_args, build_runner,
+                                          load_tool_config, parse_runner_args)
 from fcn_plugin.converters.errors import WeightFileError
 from fcn_plugin.engine import init_cpu_dist
 from fcn_plugin.engine.resume_check import checkpoint_problem
@@ -48,28 +48,10 @@ def parse_args() -> argparse.Namespace:
         '(in DIR/vis_data/vis_image, one per test image)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
-        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
-        'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
+    add_runner_args(parser)
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation')
-    # torchrun passes `--local-rank` (and sets LOCAL_RANK).
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    args = parse_runner_args(parser)
     if not osp.isfile(args.config):
         parser.error(f'config file not found: {args.config}')
     if not osp.isfile(args.checkpoint):

@@ -16,17 +16,17 @@ the run with one message saying what to do (docs/troubleshooting.md).
 """
 import argparse
 import logging
-import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.device import (is_cuda_available, is_mlu_available,
                              is_musa_available, is_npu_available)
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.utils.tool_runner import build_runner, load_tool_config
+from fcn_plugin.utils.tool_runner import (add_runner_args, build_runner,
+                                          load_tool_config, parse_runner_args)
 from fcn_plugin.converters.errors import WeightFileError
 from fcn_plugin.engine import (NonFiniteLossError, check_resume_file,
                                init_cpu_dist, latest_checkpoint)
@@ -52,26 +52,8 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         default=False,
         help='enable automatic-mixed-precision training (needs a GPU)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file. If the value to '
-        'be overwritten is a list, it should be like key="[a,b]" or key=a,b '
-        'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]" '
-        'Note that the quotation marks are necessary and that no white space '
-        'is allowed.')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torchrun passes `--local-rank` (and sets LOCAL_RANK).
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    add_runner_args(parser)
+    args = parse_runner_args(parser)
     if not osp.isfile(args.config):
         parser.error(f'config file not found: {args.config}')
     if args.resume not in (None, 'auto') and not osp.isfile(args.resume):

@@ -66,39 +66,30 @@ def _fmt(value: Optional[float], unit: str = '') -> str:
     return f'{text} {unit}'.strip()
 
 
+def _time_rows(label: str, measure: str, net: str, t: dict) -> list:
+    """Wall-time row and CPU-time row of one timed measure."""
+    return [[
+        label, net,
+        _fmt(t['plugin_s']),
+        _fmt(t['bare_s']),
+        _fmt(t['ratio'], 'x'), '<= 1.05',
+        meets(measure, t['ratio'])
+    ], [
+        '  same, CPU s (all threads)', net,
+        _fmt(median(t['cpu_times']['plugin'])),
+        _fmt(median(t['cpu_times']['bare'])),
+        _fmt(t['cpu_time_ratio'], 'x'), '<= 1.05',
+        meets(measure, t['cpu_time_ratio'])
+    ]]
+
+
 def table_rows(results: dict) -> List[List[str]]:
     """Rows: measure, net, plugin, reference, ratio, target, met."""
     rows = []
     for net, r in results['nets'].items():
         inf, tr, fl = r['inference'], r['train_step'], r['flops']
-        rows.append([
-            'inference (s/batch)', net,
-            _fmt(inf['plugin_s']),
-            _fmt(inf['bare_s']),
-            _fmt(inf['ratio'], 'x'), '<= 1.05',
-            meets('inference', inf['ratio'])
-        ])
-        rows.append([
-            '  same, CPU s (all threads)', net,
-            _fmt(median(inf['cpu_times']['plugin'])),
-            _fmt(median(inf['cpu_times']['bare'])),
-            _fmt(inf['cpu_time_ratio'], 'x'), '<= 1.05',
-            meets('inference', inf['cpu_time_ratio'])
-        ])
-        rows.append([
-            'train step (s/batch)', net,
-            _fmt(tr['plugin_s']),
-            _fmt(tr['bare_s']),
-            _fmt(tr['ratio'], 'x'), '<= 1.05',
-            meets('train_step', tr['ratio'])
-        ])
-        rows.append([
-            '  same, CPU s (all threads)', net,
-            _fmt(median(tr['cpu_times']['plugin'])),
-            _fmt(median(tr['cpu_times']['bare'])),
-            _fmt(tr['cpu_time_ratio'], 'x'), '<= 1.05',
-            meets('train_step', tr['cpu_time_ratio'])
-        ])
+        rows += _time_rows('inference (s/batch)', 'inference', net, inf)
+        rows += _time_rows('train step (s/batch)', 'train_step', net, tr)
         rows.append([
             'GFLOP/s (plugin vs mm)', net,
             _fmt(fl['plugin_gflops_per_s']),
