@@ -19,6 +19,8 @@ MODEL_CFGS = {
 }
 #: Narrow widths with the exact VGG16 geometry, for fast CPU tests.
 TINY_WIDTHS = dict(stage_channels=(4, 5, 6, 7, 8), fc_channels=9)
+#: Backbone settings of the plain network: direct convolutions, NCHW.
+PLAIN = dict(fc_gemm=False, channels_last=False)
 #: pool3 / pool4 / fc7 widths of the tiny trunk, as each head takes them.
 TINY_HEAD_CHANNELS = {
     'fcn32s': 9,
@@ -30,10 +32,15 @@ TINY_HEAD_CHANNELS = {
 
 def model_cfg(net: str,
               tiny: bool = True,
-              num_classes: int = 21) -> ConfigDict:
-    """The model dict of a net's base config, as a config user gets it."""
+              num_classes: int = 21,
+              backbone: dict = None) -> ConfigDict:
+    """The model dict of a net's base config, as a config user gets it.
+
+    ``backbone`` updates the backbone settings, e.g. ``PLAIN``.
+    """
     cfg = Config.fromfile(str(MODEL_CFGS[net]))
     model = copy.deepcopy(cfg.model)
+    model['backbone'].update(backbone or {})
     head = model['decode_head']
     head['num_classes'] = num_classes
     if tiny:

@@ -4,7 +4,10 @@ In one process, on VOC-sized inputs, for each of ``--nets``:
 
 1. inference: ``model.test_step`` on a packed data dict (what MMEngine's
    test loop runs per image) vs a bare ``nn.Sequential`` FCN with
-   hard-coded Caffe crops after a hand-written mean subtraction;
+   hard-coded Caffe crops after a hand-written mean subtraction. The plugin
+   runs as its config builds it (fc6/fc7 as im2col + GEMM, NHWC); a third
+   side, the plain plugin (``fc_gemm=False, channels_last=False``), runs the
+   bare net's very kernels and so isolates what MMSeg adds;
 2. training: ``model.train_step(data, optim_wrapper)`` vs bare forward,
    summed cross-entropy, backward and ``torch.optim.SGD`` step;
 3. achieved GFLOP/s of the plugin's inference (FLOPs from
@@ -18,7 +21,7 @@ and once:
 5. data pipeline images/s (paper and modern recipes, synthetic VOC JPEGs,
    decode to preprocessed batch) vs the fastest net's training images/s.
 
-Timed calls are interleaved (plugin, bare, ..., then reversed) so that
+Timed calls are interleaved (plugin, plain, bare, ..., then reversed) so that
 drift of a shared machine cancels; ratios are medians of adjacent pairs.
 
 Example::
@@ -33,9 +36,10 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import torch
+from mmengine.config import DictAction
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
@@ -86,7 +90,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='run both sides under torch.autocast with this dtype')
     parser.add_argument(
         '--channels-last', action='store_true',
-        help='convert both models to channels_last')
+        help='run the bare net and the plain plugin in channels_last too '
+        '(the plugin follows its config)')
+    parser.add_argument(
+        '--backbone', nargs='+', action=DictAction, default=None,
+        help='override the plugin\'s backbone settings, e.g. '
+        'fc_gemm=False channels_last=False')
     parser.add_argument(
         '--tiny', action='store_true',
         help='narrow VGG16 widths (same geometry) for a smoke run')
@@ -114,18 +123,38 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def timed(t: Dict[str, List[float]], cpu: Dict[str, List[float]],
+          images: int) -> dict:
+    """Medians and paired ratios (plugin / bare, plain / bare) of a loop."""
+    return dict(
+        plugin_s=median(t['plugin']),
+        plain_s=median(t['plain']),
+        bare_s=median(t['bare']),
+        ratio=paired_ratio(t['plugin'], t['bare']),
+        plain_ratio=paired_ratio(t['plain'], t['bare']),
+        cpu_time_ratio=paired_ratio(cpu['plugin'], cpu['bare']),
+        plain_cpu_time_ratio=paired_ratio(cpu['plain'], cpu['bare']),
+        images_per_s=images / median(t['plugin']),
+        times=t,
+        cpu_times=cpu)
+
+
 def bench_net(net: str, args: argparse.Namespace, shape, mm,
               mm_flops: int) -> Dict[str, dict]:
     """Numeric checks, FLOPs, inference and training times of one net."""
     pair = build_pair(net, shape, args.tiny, args.device, args.amp,
-                      args.channels_last, args.seed)
+                      args.channels_last, args.seed, args.backbone)
     out: Dict[str, dict] = {}
     if 'checks' not in args.skip:
         out['checks'] = numeric_checks(pair, args.amp or 'bf16')
 
     pair.set_mode(False)
-    flops = count_flops(pair.plugin_infer)
-    bare_flops = count_flops(pair.bare_infer)
+    flops = {
+        side: count_flops(fn)
+        for side, fn in (('plugin', pair.plugin_infer),
+                         ('plain', pair.plain_infer), ('bare',
+                                                       pair.bare_infer))
+    }
 
     def matmul() -> None:
         for _ in range(MM_CALLS):
@@ -133,56 +162,59 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
 
     cpu: Dict[str, List[float]] = {}
     t = interleaved(
-        dict(plugin=pair.plugin_infer, bare=pair.bare_infer, matmul=matmul),
-        args.repeats, args.warmup, args.device, cpu)
-    plugin_s, bare_s = median(t['plugin']), median(t['bare'])
+        dict(
+            plugin=pair.plugin_infer,
+            plain=pair.plain_infer,
+            bare=pair.bare_infer,
+            matmul=matmul), args.repeats, args.warmup, args.device, cpu)
+    out['inference'] = timed(t, cpu, shape[0])
     mm_rate = [MM_CALLS * mm_flops / s / 1e9 for s in t['matmul']]
-    plugin_rate = [flops / s / 1e9 for s in t['plugin']]
-    out['inference'] = dict(
-        plugin_s=plugin_s,
-        bare_s=bare_s,
-        ratio=paired_ratio(t['plugin'], t['bare']),
-        cpu_time_ratio=paired_ratio(cpu['plugin'], cpu['bare']),
-        images_per_s=shape[0] / plugin_s,
-        times=t,
-        cpu_times=cpu)
+    rates = {
+        side: [flops[side] / s / 1e9 for s in t[side]]
+        for side in ('plugin', 'bare')
+    }
     out['flops'] = dict(
-        plugin=flops,
-        bare=bare_flops,
-        plugin_gflops_per_s=flops / plugin_s / 1e9,
-        bare_gflops_per_s=bare_flops / bare_s / 1e9,
+        plugin=flops['plugin'],
+        plain=flops['plain'],
+        bare=flops['bare'],
+        plugin_gflops_per_s=median(rates['plugin']),
+        bare_gflops_per_s=median(rates['bare']),
         matmul_gflops_per_s=median(mm_rate),
-        ratio=paired_ratio(plugin_rate, mm_rate))
+        ratio=paired_ratio(rates['plugin'], mm_rate),
+        bare_ratio=paired_ratio(rates['bare'], mm_rate))
 
+    # Extra ops are counted with the bare net's kernels (plain plugin).
     if 'overhead' not in args.skip:
         out['overhead'] = dict(
-            inference=extra_ops(pair.plugin_infer, pair.bare_infer))
+            inference=extra_ops(pair.plain_infer, pair.bare_infer))
 
     pair.set_mode(True)
     if 'overhead' not in args.skip:
-        out['overhead']['train_step'] = extra_ops(pair.plugin_train,
+        out['overhead']['train_step'] = extra_ops(pair.plain_train,
                                                   pair.bare_train)
     last = {}
 
-    def plugin_train() -> None:
-        last['plugin'] = pair.plugin_train()['loss'].detach()
+    def step(side: str, fn) -> Callable[[], None]:
 
-    def bare_train() -> None:
-        last['bare'] = pair.bare_train()
+        def run() -> None:
+            result = fn()
+            last[side] = result['loss'] if isinstance(result,
+                                                      dict) else result
+
+        return run
 
     cpu = {}
     t = interleaved(
-        dict(plugin=plugin_train, bare=bare_train), args.repeats,
-        args.warmup, args.device, cpu)
-    out['train_step'] = dict(
-        plugin_s=median(t['plugin']),
-        bare_s=median(t['bare']),
-        ratio=paired_ratio(t['plugin'], t['bare']),
-        cpu_time_ratio=paired_ratio(cpu['plugin'], cpu['bare']),
-        images_per_s=shape[0] / median(t['plugin']),
-        last_loss={k: float(v) for k, v in last.items()},
-        times=t,
-        cpu_times=cpu)
+        dict(
+            plugin=step('plugin', pair.plugin_train),
+            plain=step('plain', pair.plain_train),
+            bare=step('bare', pair.bare_train)), args.repeats, args.warmup,
+        args.device, cpu)
+    out['train_step'] = timed(t, cpu, shape[0])
+    out['train_step']['last_loss'] = {
+        k: float(v.detach())
+        for k, v in last.items()
+    }
     del pair
     gc.collect()
 
@@ -190,7 +222,8 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         mem_shape = list(parse_shape(args.memory_shape))
         sides = {
             side: run_child(side, net, mem_shape, args.tiny, args.device,
-                            args.amp, args.channels_last, args.threads)
+                            args.amp, args.channels_last, args.threads,
+                            args.backbone)
             for side in ('plugin', 'bare')
         }
         sides['ratio'] = sides['plugin']['peak_mb'] / sides['bare'][

@@ -2,11 +2,15 @@
 
 Each side gets the same weights (copied by Caffe layer name), the same
 uint8 BGR images and labels, the same train/eval mode and the same
-autocast / memory-format settings; only the code path differs:
+autocast setting; only the code path differs:
 
-- plugin: MMSeg's ``EncoderDecoder`` built from the plugin's configs,
-  driven by ``test_step`` / ``train_step`` on a packed data dict, as
-  MMEngine's loops drive it, with an ``OptimWrapper`` built by MMEngine;
+- plugin: MMSeg's ``EncoderDecoder`` built from the plugin's configs as a
+  user gets it (fc6/fc7 as im2col + GEMM, NHWC activations), driven by
+  ``test_step`` / ``train_step`` on a packed data dict, as MMEngine's loops
+  drive it, with an ``OptimWrapper`` built by MMEngine;
+- plain: the same plugin with ``fc_gemm=False, channels_last=False``, i.e.
+  exactly the bare net's kernels, which isolates what MMSeg and the plugin
+  add around the network;
 - bare: :class:`BareFCN` after a hand-written mean subtraction, with
   ``F.cross_entropy(reduction='sum')`` and ``torch.optim.SGD``.
 """
@@ -14,7 +18,7 @@ import contextlib
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -37,12 +41,20 @@ SOLVER = dict(lr=1e-10, momentum=0.99, weight_decay=5e-4)
 #: Ignored label (VOC boundaries).
 IGNORE_INDEX = 255
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
+#: Backbone settings that give the plugin the bare net's kernels.
+PLAIN_BACKBONE = dict(fc_gemm=False, channels_last=False)
 
 
-def model_cfg(net: str, tiny: bool = False) -> dict:
-    """The model dict of ``configs/_base_/models/{net}_vgg16.py``."""
+def model_cfg(net: str,
+              tiny: bool = False,
+              backbone: Optional[dict] = None) -> dict:
+    """The model dict of ``configs/_base_/models/{net}_vgg16.py``.
+
+    ``backbone`` updates the backbone settings (e.g. :data:`PLAIN_BACKBONE`).
+    """
     cfg = Config.fromfile(str(CONFIG_DIR / f'_base_/models/{net}_vgg16.py'))
     model = copy.deepcopy(cfg.model)
+    model['backbone'].update(backbone or {})
     if tiny:
         model['backbone'].update(TINY_WIDTHS)
         c = TINY_WIDTHS['stage_channels']
@@ -57,7 +69,10 @@ def model_cfg(net: str, tiny: bool = False) -> dict:
     return model
 
 
-def build_plugin(net: str, tiny: bool = False, seed: int = 0) -> nn.Module:
+def build_plugin(net: str,
+                 tiny: bool = False,
+                 seed: int = 0,
+                 backbone: Optional[dict] = None) -> nn.Module:
     """Build the plugin's segmentor through MMSeg's registry.
 
     Every conv, the score layers included (zero in Caffe), gets He-normal
@@ -67,7 +82,7 @@ def build_plugin(net: str, tiny: bool = False, seed: int = 0) -> nn.Module:
     import fcn_plugin  # noqa: F401  (registers the plugin)
     from mmseg.registry import MODELS
     init_default_scope('mmseg')
-    model = MODELS.build(model_cfg(net, tiny))
+    model = MODELS.build(model_cfg(net, tiny, backbone))
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in model.modules():
@@ -131,59 +146,88 @@ def autocast(device: str,
 
 @dataclass
 class Pair:
-    """The plugin and bare nets with their data, optimizers and steps."""
+    """The plugin, plain plugin and bare nets with their data and steps.
+
+    ``plain`` may be None (the memory children build only what they
+    measure).
+    """
     net: str
-    plugin: nn.Module
-    bare: BareFCN
+    plugin: Optional[nn.Module]
+    bare: Optional[BareFCN]
     imgs: Tensor
     labels: Tensor
     device: str = 'cpu'
     amp: Optional[str] = None
-    channels_last: bool = False
-    optim_wrapper: Optional[OptimWrapper] = None
+    plain: Optional[nn.Module] = None
+    optim_wrappers: Dict[str, OptimWrapper] = field(default_factory=dict)
     optimizer: Optional[torch.optim.Optimizer] = None
     mean: Tensor = field(default=None)
 
     def __post_init__(self) -> None:
         pre = self.plugin.data_preprocessor
         self.mean = pre.mean.detach().clone().to(self.device)
-        self.optim_wrapper = build_optim_wrapper(
-            self.plugin,
-            dict(type='OptimWrapper', optimizer=dict(type='SGD', **SOLVER)))
+        for name in ('plugin', 'plain'):
+            model = getattr(self, name)
+            if model is not None:
+                self.optim_wrappers[name] = build_optim_wrapper(
+                    model,
+                    dict(
+                        type='OptimWrapper',
+                        optimizer=dict(type='SGD', **SOLVER)))
         self.optimizer = torch.optim.SGD(self.bare.parameters(), **SOLVER)
         self.test_data = packed_data(self.imgs)
         self.train_data = packed_data(self.imgs, self.labels)
+
+    def keep_only(self, side: str) -> None:
+        """Drop every model but ``side`` ('plugin', 'plain' or 'bare')."""
+        for name in ('plugin', 'plain', 'bare'):
+            if name != side:
+                setattr(self, name, None)
+                self.optim_wrappers.pop(name, None)
+        if side != 'bare':
+            self.optimizer = None
 
     def bare_inputs(self) -> Tensor:
         """The Caffe input: BGR 0-255 minus the mean (no std)."""
         return self.imgs.to(self.device).float() - self.mean
 
     def set_mode(self, train: bool) -> None:
-        self.plugin.train(train)
-        self.bare.train(train)
+        for model in (self.plugin, self.plain, self.bare):
+            if model is not None:
+                model.train(train)
 
     # Inference: MMEngine's test loop runs test_step under no_grad.
     @torch.no_grad()
-    def plugin_infer(self) -> list:
+    def segmentor_infer(self, side: str = 'plugin') -> list:
         with autocast(self.device, self.amp):
-            return self.plugin.test_step(self.test_data)
+            return getattr(self, side).test_step(self.test_data)
+
+    def plugin_infer(self) -> list:
+        return self.segmentor_infer('plugin')
+
+    def plain_infer(self) -> list:
+        return self.segmentor_infer('plain')
 
     @torch.no_grad()
     def bare_infer(self) -> Tensor:
         with autocast(self.device, self.amp):
             return self.bare(self.bare_inputs()).argmax(dim=1)
 
-    def plugin_logits(self) -> Tensor:
+    def plugin_logits(self, side: str = 'plugin') -> Tensor:
         """Cropped full-resolution logits through MMSeg (eval mode)."""
-        with torch.no_grad():
-            return self.plugin.test_step(
-                self.test_data)[0].seg_logits.data.float()
+        return self.segmentor_infer(side)[0].seg_logits.data.float()
 
     # Training: one SGD step on the summed Caffe loss.
-    def plugin_train(self) -> dict:
+    def segmentor_train(self, side: str = 'plugin') -> dict:
         with autocast(self.device, self.amp):
-            return self.plugin.train_step(self.train_data,
-                                          self.optim_wrapper)
+            return getattr(self, side).train_step(self.train_data,
+                                                  self.optim_wrappers[side])
+
+    def plugin_train(self) -> dict:
+        return self.segmentor_train('plugin')
+
+    def plain_train(self) -> dict:
+        return self.segmentor_train('plain')
 
     def bare_train(self) -> Tensor:
         with autocast(self.device, self.amp):
@@ -198,11 +242,6 @@ class Pair:
             self.optimizer.zero_grad()
         return loss.detach()
 
-    def steps(self, train: bool) -> Dict[str, Callable]:
-        if train:
-            return dict(plugin=self.plugin_train, bare=self.bare_train)
-        return dict(plugin=self.plugin_infer, bare=self.bare_infer)
-
 
 def build_pair(net: str,
                shape: Sequence[int],
@@ -210,14 +249,29 @@ def build_pair(net: str,
                device: str = 'cpu',
                amp: Optional[str] = None,
                channels_last: bool = False,
-               seed: int = 0) -> Pair:
-    """Plugin and bare nets with identical weights, ready to time."""
-    plugin = build_plugin(net, tiny, seed)
+               seed: int = 0,
+               backbone: Optional[dict] = None,
+               with_plain: bool = True) -> Pair:
+    """Plugin, plain plugin and bare nets with identical weights.
+
+    Args:
+        backbone (dict, optional): Overrides of the plugin's backbone
+            settings (the config's are used otherwise).
+        channels_last (bool): Run the bare and plain nets in NHWC too.
+        with_plain (bool): Also build the plain plugin.
+    """
+    plugin = build_plugin(net, tiny, seed, backbone)
+    plain = None
+    if with_plain:
+        plain = build_plugin(net, tiny, seed, PLAIN_BACKBONE)
+        plain.load_state_dict(plugin.state_dict())
+        plain.to(device)
     bare = bare_like(plugin, net)
     plugin.to(device)
     bare.to(device)
     if channels_last:
-        plugin.to(memory_format=torch.channels_last)
         bare.to(memory_format=torch.channels_last)
+        if plain is not None:
+            plain.to(memory_format=torch.channels_last)
     imgs, labels = fake_batch(shape, plugin.decode_head.out_channels, seed)
-    return Pair(net, plugin, bare, imgs, labels, device, amp, channels_last)
+    return Pair(net, plugin, bare, imgs, labels, device, amp, plain)

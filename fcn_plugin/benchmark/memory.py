@@ -74,20 +74,30 @@ def _trim_heap() -> None:
         pass
 
 
-def measure_in_child(side: str, net: str, shape: List[int], tiny: bool,
-                     device: str, amp: Optional[str], channels_last: bool,
-                     threads: int) -> Dict[str, object]:
+def measure_in_child(side: str,
+                     net: str,
+                     shape: List[int],
+                     tiny: bool,
+                     device: str,
+                     amp: Optional[str],
+                     channels_last: bool,
+                     threads: int,
+                     backbone: Optional[dict] = None) -> Dict[str, object]:
     """Peak memory of one training step of ``side`` (run in a child)."""
     from .cases import build_pair
     torch.set_num_threads(threads)
-    pair = build_pair(net, shape, tiny, device, amp, channels_last)
-    if side == 'plugin':
-        pair.bare = pair.optimizer = None
-    else:
-        pair.plugin = pair.optim_wrapper = None
+    pair = build_pair(
+        net,
+        shape,
+        tiny,
+        device,
+        amp,
+        channels_last,
+        backbone=backbone,
+        with_plain=False)
+    pair.keep_only(side)
     step = pair.plugin_train if side == 'plugin' else pair.bare_train
-    model = pair.plugin if side == 'plugin' else pair.bare
-    model.train()
+    pair.set_mode(True)
     step()  # gradients and momentum buffers exist from here on
     _trim_heap()
     result: Dict[str, object] = dict(side=side, net=net)
@@ -113,9 +123,15 @@ def measure_in_child(side: str, net: str, shape: List[int], tiny: bool,
     return result
 
 
-def run_child(side: str, net: str, shape: List[int], tiny: bool, device: str,
-              amp: Optional[str], channels_last: bool,
-              threads: int) -> Dict[str, object]:
+def run_child(side: str,
+              net: str,
+              shape: List[int],
+              tiny: bool,
+              device: str,
+              amp: Optional[str],
+              channels_last: bool,
+              threads: int,
+              backbone: Optional[dict] = None) -> Dict[str, object]:
     """Run :func:`measure_in_child` in a fresh interpreter."""
     cmd = [
         sys.executable, '-m', 'fcn_plugin.benchmark.memory', side, net,
@@ -128,6 +144,8 @@ def run_child(side: str, net: str, shape: List[int], tiny: bool, device: str,
         cmd += ['--amp', amp]
     if channels_last:
         cmd.append('--channels-last')
+    if backbone:
+        cmd += ['--backbone-json', json.dumps(backbone)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     lines = [
         line for line in proc.stdout.splitlines() if line.startswith(MARKER)
@@ -148,12 +166,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--amp', choices=('bf16', 'fp16'), default=None)
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument(
+        '--backbone-json', type=json.loads, default=None,
+        help='overrides of the plugin\'s backbone settings, as JSON')
     args = parser.parse_args(argv)
     from .cases import parse_shape
     result = measure_in_child(args.side, args.net,
                               list(parse_shape(args.shape)), args.tiny,
                               args.device, args.amp, args.channels_last,
-                              args.threads)
+                              args.threads, args.backbone_json)
     print(MARKER + json.dumps(result), flush=True)
 
 

@@ -9,7 +9,7 @@ from mmengine.structures import PixelData
 
 from mmseg.structures import SegDataSample
 from fcn_plugin.models.utils import bilinear_kernel
-from ..conftest import build_model, model_cfg
+from ..conftest import PLAIN, build_model, model_cfg
 from .caffe_reference import caffe_fcn, weights_by_caffe_name
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
@@ -109,9 +109,12 @@ def test_learnable_upsampling_gets_gradients():
         assert grad is not None and grad.abs().sum() > 0
 
 
+@pytest.mark.parametrize('plain', [False, True], ids=['config', 'plain'])
 @pytest.mark.parametrize('net', NETS)
-def test_logits_equal_caffe_reference(net):
-    model = randomize(build_model(net)).eval()
+def test_logits_equal_caffe_reference(net, plain):
+    """As configured (fc6/fc7 as GEMM, NHWC) and as plain convolutions."""
+    model = randomize(build_model(net, backbone=PLAIN if plain else None))
+    model.eval()
     weights = weights_by_caffe_name(model)
     for h, w in SIZES:
         x = torch.randn(1, 3, h, w)

@@ -21,7 +21,12 @@ model = dict(
         fc_channels=4096,
         first_pad=100,
         dropout_ratio=0.5,
-        out_indices=(2, 3, 5)),  # pool3, pool4, fc7
+        out_indices=(2, 3, 5),  # pool3, pool4, fc7
+        # Same function, faster kernels: fc6/fc7 as Caffe's im2col + GEMM,
+        # and NHWC activations (see docs/performance.md). Set both to False
+        # for the plain direct-convolution NCHW network.
+        fc_gemm=True,
+        channels_last=True),
     decode_head=dict(
         type='FCN32sHead',
         in_channels=4096,

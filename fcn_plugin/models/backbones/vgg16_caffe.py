@@ -1,6 +1,7 @@
 """The VGG16 trunk of the Caffe FCN reference nets."""
 from typing import List, Sequence, Tuple
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
@@ -8,6 +9,8 @@ from torch import Tensor
 
 from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
+from ..utils.im2col_gemm import (IM2COL_MAX_BYTES, conv_rows, im2col_bytes,
+                                 rows_to_map)
 
 #: Number of 3x3 convs in each of the five VGG16 stages.
 VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
@@ -58,6 +61,15 @@ class VGG16Caffe(BaseModule):
             ``('pool1', 'pool2', 'pool3', 'pool4', 'pool5', 'fc7')``.
             Defaults to (2, 3, 5): pool3, pool4 and fc7, the inputs of the
             FCN-8s/16s/32s heads.
+        fc_gemm (bool): Compute fc6/fc7 as Caffe does, im2col + one GEMM,
+            instead of a direct convolution. Same function and FLOPs; on a
+            CPU it runs fc6 about twice as fast. Maps whose column matrix
+            would exceed ``IM2COL_MAX_BYTES`` use the convolution.
+            Defaults to False.
+        channels_last (bool): Keep weights and activations in
+            ``torch.channels_last`` (NHWC) layout, which oneDNN (CPU) and
+            cuDNN with AMP (GPU) run faster. Same function. Defaults to
+            False.
         init_cfg (dict or list[dict], optional): Initialization config,
             e.g. ``dict(type='Pretrained', checkpoint=...)``. Defaults to
             None (PyTorch's default init).
@@ -70,6 +82,8 @@ class VGG16Caffe(BaseModule):
                  first_pad: int = 100,
                  dropout_ratio: float = 0.5,
                  out_indices: Sequence[int] = (2, 3, 5),
+                 fc_gemm: bool = False,
+                 channels_last: bool = False,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if len(stage_channels) != len(VGG16_STAGE_DEPTHS):
@@ -84,6 +98,8 @@ class VGG16Caffe(BaseModule):
         self.fc_channels = fc_channels
         self.first_pad = first_pad
         self.out_indices = out_indices
+        self.fc_gemm = fc_gemm
+        self.channels_last = channels_last
 
         self.stage_layers: List[List[str]] = []
         cin = in_channels
@@ -103,6 +119,10 @@ class VGG16Caffe(BaseModule):
         self.fc7 = nn.Conv2d(fc_channels, fc_channels, 1)
         self.drop6 = nn.Dropout(dropout_ratio)
         self.drop7 = nn.Dropout(dropout_ratio)
+        if channels_last:
+            # In place on the parameters: loading a checkpoint later copies
+            # into them and keeps the layout.
+            self.to(memory_format=torch.channels_last)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Run the trunk.
@@ -115,6 +135,8 @@ class VGG16Caffe(BaseModule):
             order (pool3 at stride 8, pool4 at 16, pool5 and fc7 at 32,
             each offset by the 100-px pad).
         """
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         outs = []
         for names in self.stage_layers:
             for name in names:
@@ -122,7 +144,21 @@ class VGG16Caffe(BaseModule):
             x = self.pool(x)
             outs.append(x)
         if 5 in self.out_indices:
-            x = self.drop6(F.relu(self.fc6(x), inplace=True))
-            x = self.drop7(F.relu(self.fc7(x), inplace=True))
-            outs.append(x)
+            outs.append(self.forward_fc(x))
         return tuple(outs[i] for i in self.out_indices)
+
+    def forward_fc(self, pool5: Tensor) -> Tensor:
+        """fc6 -> relu6 -> drop6 -> fc7 -> relu7 -> drop7 on pool5."""
+        if (self.fc_gemm
+                and im2col_bytes(pool5, self.fc6) <= IM2COL_MAX_BYTES):
+            h = pool5.shape[-2] - self.fc6.kernel_size[0] + 1
+            w = pool5.shape[-1] - self.fc6.kernel_size[1] + 1
+            x = self.drop6(F.relu(conv_rows(pool5, self.fc6), inplace=True))
+            # fc7 is 1x1: on rows it is a plain linear layer.
+            x = self.drop7(
+                F.relu(
+                    F.linear(x, self.fc7.weight.flatten(1), self.fc7.bias),
+                    inplace=True))
+            return rows_to_map(x, h, w)
+        x = self.drop6(F.relu(self.fc6(pool5), inplace=True))
+        return self.drop7(F.relu(self.fc7(x), inplace=True))

@@ -1,0 +1,95 @@
+"""The backbone's fast path (fc6/fc7 as im2col + GEMM, channels_last)
+computes the plain network's function, forward and backward."""
+import pytest
+import torch
+import torch.nn as nn
+
+from fcn_plugin.models.backbones import vgg16_caffe
+from fcn_plugin.models.utils import conv_rows, im2col_bytes, rows_to_map
+from ..conftest import PLAIN, TINY_WIDTHS
+
+FAST = dict(fc_gemm=True, channels_last=True)
+
+
+def backbones(**extra):
+    from mmseg.registry import MODELS
+    nets = []
+    for mode in (PLAIN, FAST):
+        cfg = dict(type='VGG16Caffe', out_indices=(0, 2, 3, 4, 5),
+                   **TINY_WIDTHS, **mode, **extra)
+        nets.append(MODELS.build(cfg))
+    nets[1].load_state_dict(nets[0].state_dict())
+    return nets
+
+
+@pytest.mark.parametrize('shape', [(1, 3, 1, 1), (2, 3, 17, 31),
+                                   (1, 3, 64, 47)])
+def test_fast_path_outputs_equal_plain(shape):
+    plain, fast = (m.eval() for m in backbones())
+    x = torch.randn(shape)
+    with torch.no_grad():
+        for a, b in zip(plain(x), fast(x)):
+            assert a.shape == b.shape
+            assert b.is_contiguous(memory_format=torch.channels_last)
+            torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_fast_path_gradients_equal_plain():
+    plain, fast = backbones(dropout_ratio=0.)
+    x = torch.randn(2, 3, 23, 19)
+    for net in (plain, fast):
+        net.train()
+        outs = net(x)
+        gen = torch.Generator().manual_seed(1)
+        # a random linear loss on every output, so every path gets gradient
+        loss = sum((o * torch.randn(o.shape, generator=gen)).sum()
+                   for o in outs)
+        loss.backward()
+    for (name, p), q in zip(plain.named_parameters(), fast.parameters()):
+        torch.testing.assert_close(q.grad, p.grad, rtol=1e-4, atol=1e-5,
+                                   msg=name)
+
+
+def test_dropout_still_drops_on_the_gemm_path():
+    _, fast = backbones(dropout_ratio=0.5)
+    fast.train()
+    fc7 = fast(torch.randn(1, 3, 40, 40))[-1]
+    zeros = float((fc7 == 0).float().mean())
+    assert 0.5 < zeros < 1.0  # ReLU zeros plus about half of the rest
+
+
+def test_large_maps_fall_back_to_the_convolution(monkeypatch):
+    plain, fast = (m.eval() for m in backbones())
+    x = torch.randn(1, 3, 30, 30)
+    pool5 = plain(x)[3]
+    assert im2col_bytes(pool5, fast.fc6) > 0
+
+    def refuse(*args):
+        raise AssertionError('GEMM path used above the limit')
+
+    monkeypatch.setattr(vgg16_caffe, 'IM2COL_MAX_BYTES',
+                        im2col_bytes(pool5, fast.fc6) - 1)
+    monkeypatch.setattr(vgg16_caffe, 'conv_rows', refuse)
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x)[-1], plain(x)[-1], rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_conv_rows_matches_conv2d_and_rejects_padding():
+    conv = nn.Conv2d(5, 7, 3)
+    x = torch.randn(2, 5, 6, 9)
+    rows = conv_rows(x, conv)
+    assert rows.shape == (2, 4 * 7, 7)
+    torch.testing.assert_close(rows_to_map(rows, 4, 7), conv(x),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match='valid stride-1'):
+        conv_rows(x, nn.Conv2d(5, 7, 3, padding=1))
+
+
+def test_channels_last_survives_loading_contiguous_weights():
+    plain, fast = backbones()
+    assert fast.conv2_1.weight.is_contiguous(memory_format=torch.channels_last)
+    fast.load_state_dict(
+        {k: v.contiguous() for k, v in plain.state_dict().items()})
+    assert fast.conv2_1.weight.is_contiguous(memory_format=torch.channels_last)
+    torch.testing.assert_close(fast.conv2_1.weight, plain.conv2_1.weight)
