@@ -7,5 +7,7 @@
 # fp32 config; logits agree to about 1 % of their range (bf16, measured on
 # CPU by tests/test_amp.py). MMEngine's AmpOptimWrapper needs a GPU.
 _base_ = ['./fcn8s_vgg16_4xb2-40k_voc12aug-500x500.py']
-model = dict(backbone=dict(channels_last=True, fc_gemm=True))
+model = dict(
+    backbone=dict(channels_last=True, fc_gemm=True),
+    decode_head=dict(channels_last=True))
 optim_wrapper = dict(type='AmpOptimWrapper', loss_scale='dynamic')

@@ -19,8 +19,13 @@ MODEL_CFGS = {
 }
 #: Narrow widths with the exact VGG16 geometry, for fast CPU tests.
 TINY_WIDTHS = dict(stage_channels=(4, 5, 6, 7, 8), fc_channels=9)
-#: Backbone settings of the plain network: direct convolutions, NCHW.
-PLAIN = dict(fc_gemm=False, channels_last=False)
+#: Settings of the plain network: direct convolutions, NCHW throughout.
+PLAIN_BACKBONE = dict(fc_gemm=False, channels_last=False)
+PLAIN = {
+    'backbone.fc_gemm': False,
+    'backbone.channels_last': False,
+    'decode_head.channels_last': False,
+}
 #: pool3 / pool4 / fc7 widths of the tiny trunk, as each head takes them.
 TINY_HEAD_CHANNELS = {
     'fcn32s': 9,
@@ -33,14 +38,14 @@ TINY_HEAD_CHANNELS = {
 def model_cfg(net: str,
               tiny: bool = True,
               num_classes: int = 21,
-              backbone: dict = None) -> ConfigDict:
+              options: dict = None) -> ConfigDict:
     """The model dict of a net's base config, as a config user gets it.
 
-    ``backbone`` updates the backbone settings, e.g. ``PLAIN``.
+    ``options`` overrides settings by dotted key, e.g. :data:`PLAIN`.
     """
     cfg = Config.fromfile(str(MODEL_CFGS[net]))
+    cfg.merge_from_dict({f'model.{k}': v for k, v in (options or {}).items()})
     model = copy.deepcopy(cfg.model)
-    model['backbone'].update(backbone or {})
     head = model['decode_head']
     head['num_classes'] = num_classes
     if tiny:

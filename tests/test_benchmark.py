@@ -35,7 +35,9 @@ def test_bare_net_is_the_plugin_net(net):
     pair.set_mode(False)
     # The plugin as configured takes the fast path; plain does not.
     assert pair.plugin.backbone.fc_gemm and pair.plugin.backbone.channels_last
+    assert pair.plugin.decode_head.channels_last
     assert not pair.plain.backbone.fc_gemm
+    assert not pair.plain.decode_head.channels_last
     with torch.no_grad():
         bare = pair.bare(pair.bare_inputs())[0]
     for side in ('plugin', 'plain'):
@@ -137,12 +139,17 @@ def test_benchmark_end_to_end(tmp_path):
         assert math.isfinite(loss)
 
 
-def test_backbone_overrides_reach_the_plugin():
-    args = _load_tool().parse_args(
-        ['--backbone', 'fc_gemm=False', 'channels_last=False'])
-    assert args.backbone == dict(fc_gemm=False, channels_last=False)
+def test_model_options_reach_the_plugin():
+    args = _load_tool().parse_args([
+        '--model-options', 'backbone.fc_gemm=False',
+        'backbone.channels_last=False'
+    ])
+    assert args.model_options == {
+        'backbone.fc_gemm': False,
+        'backbone.channels_last': False
+    }
     pair = build_pair('fcn32s', (1, 3, 9, 11), tiny=True,
-                      backbone=args.backbone, with_plain=False)
+                      options=args.model_options, with_plain=False)
     assert pair.plain is None
     assert not pair.plugin.backbone.fc_gemm
     assert pair.plugin.backbone.conv1_1.weight.is_contiguous()

@@ -93,9 +93,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='run the bare net and the plain plugin in channels_last too '
         '(the plugin follows its config)')
     parser.add_argument(
-        '--backbone', nargs='+', action=DictAction, default=None,
-        help='override the plugin\'s backbone settings, e.g. '
-        'fc_gemm=False channels_last=False')
+        '--model-options', nargs='+', action=DictAction, default=None,
+        help='override the plugin\'s model settings by dotted key, e.g. '
+        'backbone.fc_gemm=False (the plain side always has the bare '
+        'net\'s kernels)')
     parser.add_argument(
         '--tiny', action='store_true',
         help='narrow VGG16 widths (same geometry) for a smoke run')
@@ -143,7 +144,7 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
               mm_flops: int) -> Dict[str, dict]:
     """Numeric checks, FLOPs, inference and training times of one net."""
     pair = build_pair(net, shape, args.tiny, args.device, args.amp,
-                      args.channels_last, args.seed, args.backbone)
+                      args.channels_last, args.seed, args.model_options)
     out: Dict[str, dict] = {}
     if 'checks' not in args.skip:
         out['checks'] = numeric_checks(pair, args.amp or 'bf16')
@@ -223,7 +224,7 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         sides = {
             side: run_child(side, net, mem_shape, args.tiny, args.device,
                             args.amp, args.channels_last, args.threads,
-                            args.backbone)
+                            args.model_options)
             for side in ('plugin', 'bare')
         }
         sides['ratio'] = sides['plugin']['peak_mb'] / sides['bare'][

@@ -41,20 +41,26 @@ SOLVER = dict(lr=1e-10, momentum=0.99, weight_decay=5e-4)
 #: Ignored label (VOC boundaries).
 IGNORE_INDEX = 255
 AMP_DTYPES = {'bf16': torch.bfloat16, 'fp16': torch.float16}
-#: Backbone settings that give the plugin the bare net's kernels.
-PLAIN_BACKBONE = dict(fc_gemm=False, channels_last=False)
+#: Model settings (dotted keys) that give the plugin the bare net's kernels:
+#: direct convolutions for fc6/fc7 and NCHW tensors throughout.
+PLAIN_OPTIONS = {
+    'backbone.fc_gemm': False,
+    'backbone.channels_last': False,
+    'decode_head.channels_last': False,
+}
 
 
 def model_cfg(net: str,
               tiny: bool = False,
-              backbone: Optional[dict] = None) -> dict:
+              options: Optional[dict] = None) -> dict:
     """The model dict of ``configs/_base_/models/{net}_vgg16.py``.
 
-    ``backbone`` updates the backbone settings (e.g. :data:`PLAIN_BACKBONE`).
+    ``options`` overrides settings by dotted key relative to the model, as
+    ``--cfg-options`` does, e.g. ``{'backbone.fc_gemm': False}``.
     """
     cfg = Config.fromfile(str(CONFIG_DIR / f'_base_/models/{net}_vgg16.py'))
+    cfg.merge_from_dict({f'model.{k}': v for k, v in (options or {}).items()})
     model = copy.deepcopy(cfg.model)
-    model['backbone'].update(backbone or {})
     if tiny:
         model['backbone'].update(TINY_WIDTHS)
         c = TINY_WIDTHS['stage_channels']
@@ -72,7 +78,7 @@ def model_cfg(net: str,
 def build_plugin(net: str,
                  tiny: bool = False,
                  seed: int = 0,
-                 backbone: Optional[dict] = None) -> nn.Module:
+                 options: Optional[dict] = None) -> nn.Module:
     """Build the plugin's segmentor through MMSeg's registry.
 
     Every conv, the score layers included (zero in Caffe), gets He-normal
@@ -82,7 +88,7 @@ def build_plugin(net: str,
     import fcn_plugin  # noqa: F401  (registers the plugin)
     from mmseg.registry import MODELS
     init_default_scope('mmseg')
-    model = MODELS.build(model_cfg(net, tiny, backbone))
+    model = MODELS.build(model_cfg(net, tiny, options))
     gen = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in model.modules():
@@ -250,20 +256,20 @@ def build_pair(net: str,
                amp: Optional[str] = None,
                channels_last: bool = False,
                seed: int = 0,
-               backbone: Optional[dict] = None,
+               options: Optional[dict] = None,
                with_plain: bool = True) -> Pair:
     """Plugin, plain plugin and bare nets with identical weights.
 
     Args:
-        backbone (dict, optional): Overrides of the plugin's backbone
-            settings (the config's are used otherwise).
+        options (dict, optional): Overrides of the plugin's model
+            settings by dotted key (the config's are used otherwise).
         channels_last (bool): Run the bare and plain nets in NHWC too.
         with_plain (bool): Also build the plain plugin.
     """
-    plugin = build_plugin(net, tiny, seed, backbone)
+    plugin = build_plugin(net, tiny, seed, options)
     plain = None
     if with_plain:
-        plain = build_plugin(net, tiny, seed, PLAIN_BACKBONE)
+        plain = build_plugin(net, tiny, seed, PLAIN_OPTIONS)
         plain.load_state_dict(plugin.state_dict())
         plain.to(device)
     bare = bare_like(plugin, net)

@@ -82,7 +82,7 @@ def measure_in_child(side: str,
                      amp: Optional[str],
                      channels_last: bool,
                      threads: int,
-                     backbone: Optional[dict] = None) -> Dict[str, object]:
+                     options: Optional[dict] = None) -> Dict[str, object]:
     """Peak memory of one training step of ``side`` (run in a child)."""
     from .cases import build_pair
     torch.set_num_threads(threads)
@@ -93,7 +93,7 @@ def measure_in_child(side: str,
         device,
         amp,
         channels_last,
-        backbone=backbone,
+        options=options,
         with_plain=False)
     pair.keep_only(side)
     step = pair.plugin_train if side == 'plugin' else pair.bare_train
@@ -131,7 +131,7 @@ def run_child(side: str,
               amp: Optional[str],
               channels_last: bool,
               threads: int,
-              backbone: Optional[dict] = None) -> Dict[str, object]:
+              options: Optional[dict] = None) -> Dict[str, object]:
     """Run :func:`measure_in_child` in a fresh interpreter."""
     cmd = [
         sys.executable, '-m', 'fcn_plugin.benchmark.memory', side, net,
@@ -144,8 +144,8 @@ def run_child(side: str,
         cmd += ['--amp', amp]
     if channels_last:
         cmd.append('--channels-last')
-    if backbone:
-        cmd += ['--backbone-json', json.dumps(backbone)]
+    if options:
+        cmd += ['--options-json', json.dumps(options)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     lines = [
         line for line in proc.stdout.splitlines() if line.startswith(MARKER)
@@ -167,14 +167,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument('--channels-last', action='store_true')
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument(
-        '--backbone-json', type=json.loads, default=None,
-        help='overrides of the plugin\'s backbone settings, as JSON')
+        '--options-json', type=json.loads, default=None,
+        help='overrides of the plugin\'s model settings, as JSON')
     args = parser.parse_args(argv)
     from .cases import parse_shape
     result = measure_in_child(args.side, args.net,
                               list(parse_shape(args.shape)), args.tiny,
                               args.device, args.amp, args.channels_last,
-                              args.threads, args.backbone_json)
+                              args.threads, args.options_json)
     print(MARKER + json.dumps(result), flush=True)
 
 

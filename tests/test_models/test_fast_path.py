@@ -6,7 +6,7 @@ import torch.nn as nn
 
 from fcn_plugin.models.backbones import vgg16_caffe
 from fcn_plugin.models.utils import conv_rows, im2col_bytes, rows_to_map
-from ..conftest import PLAIN, TINY_WIDTHS
+from ..conftest import PLAIN_BACKBONE, TINY_WIDTHS, build_model
 
 FAST = dict(fc_gemm=True, channels_last=True)
 
@@ -14,7 +14,7 @@ FAST = dict(fc_gemm=True, channels_last=True)
 def backbones(**extra):
     from mmseg.registry import MODELS
     nets = []
-    for mode in (PLAIN, FAST):
+    for mode in (PLAIN_BACKBONE, FAST):
         cfg = dict(type='VGG16Caffe', out_indices=(0, 2, 3, 4, 5),
                    **TINY_WIDTHS, **mode, **extra)
         nets.append(MODELS.build(cfg))
@@ -93,3 +93,27 @@ def test_channels_last_survives_loading_contiguous_weights():
         {k: v.contiguous() for k, v in plain.state_dict().items()})
     assert fast.conv2_1.weight.is_contiguous(memory_format=torch.channels_last)
     torch.testing.assert_close(fast.conv2_1.weight, plain.conv2_1.weight)
+
+
+def test_fc_weights_stay_contiguous_for_a_copy_free_gemm():
+    _, fast = backbones()
+    for name in ('fc6', 'fc7'):
+        weight = getattr(fast, name).weight
+        assert weight.is_contiguous()
+        assert weight.flatten(1).data_ptr() == weight.data_ptr()
+
+
+@pytest.mark.parametrize('net', ['fcn32s', 'fcn16s', 'fcn8s'])
+def test_configured_nets_keep_logits_nhwc(net):
+    """The configs put the head in channels_last too: the logits MMSeg takes
+    the per-pixel argmax of have the classes innermost."""
+    from mmseg.structures import SegDataSample
+    model = build_model(net).eval()
+    assert model.decode_head.channels_last
+    meta = dict(img_shape=(19, 23), ori_shape=(19, 23), pad_shape=(19, 23))
+    with torch.no_grad():
+        logits = model.decode_head.predict(
+            model.extract_feat(torch.randn(1, 3, 19, 23)), [meta],
+            model.test_cfg)
+    assert logits.shape == (1, 21, 19, 23)
+    assert logits.stride(1) == 1

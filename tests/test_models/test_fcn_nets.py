@@ -113,7 +113,7 @@ def test_learnable_upsampling_gets_gradients():
 @pytest.mark.parametrize('net', NETS)
 def test_logits_equal_caffe_reference(net, plain):
     """As configured (fc6/fc7 as GEMM, NHWC) and as plain convolutions."""
-    model = randomize(build_model(net, backbone=PLAIN if plain else None))
+    model = randomize(build_model(net, options=PLAIN if plain else None))
     model.eval()
     weights = weights_by_caffe_name(model)
     for h, w in SIZES:

@@ -9,6 +9,7 @@ model = dict(
         in_index=(1, 2),
         num_classes=21,
         learnable_upsample=False,
+        channels_last=True,  # NHWC like the backbone (same function)
         loss_decode=dict(
             type='CrossEntropyLoss',
             use_sigmoid=False,

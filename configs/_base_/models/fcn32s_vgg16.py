@@ -23,8 +23,8 @@ model = dict(
         dropout_ratio=0.5,
         out_indices=(2, 3, 5),  # pool3, pool4, fc7
         # Same function, faster kernels: fc6/fc7 as Caffe's im2col + GEMM,
-        # and NHWC activations (see docs/performance.md). Set both to False
-        # for the plain direct-convolution NCHW network.
+        # and NHWC activations, here and in the head (docs/performance.md).
+        # Set all three to False for the plain direct-convolution NCHW net.
         fc_gemm=True,
         channels_last=True),
     decode_head=dict(
@@ -33,6 +33,7 @@ model = dict(
         in_index=2,
         num_classes=21,
         learnable_upsample=False,
+        channels_last=True,  # NHWC like the backbone (same function)
         # Caffe SoftmaxWithLoss(normalize=False): summed over valid pixels.
         loss_decode=dict(
             type='CrossEntropyLoss',

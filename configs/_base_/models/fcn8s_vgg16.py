@@ -9,6 +9,7 @@ model = dict(
         in_index=(0, 1, 2),
         num_classes=21,
         learnable_upsample=False,
+        channels_last=True,  # NHWC like the backbone (same function)
         scale_pool4=1.,
         scale_pool3=1.,
         loss_decode=dict(

@@ -54,6 +54,11 @@ class CaffeFCNHead(BaseDecodeHead):
             Defaults to False.
         dropout_ratio (float): Dropout before ``score_fr``. The reference
             has none here (drop7 lives in the backbone). Defaults to 0.
+        channels_last (bool): Hold the score and upscore weights in
+            ``torch.channels_last`` layout, so that with a channels_last
+            backbone every layer of the head, and the logits, stay NHWC
+            (the per-pixel argmax over classes then reads contiguous
+            memory). Same function. Defaults to False.
         init_cfg (dict, optional): Extra initialization config. Defaults
             to None, which keeps the Caffe initialisation.
         **kwargs: Other ``BaseDecodeHead`` arguments (``loss_decode``,
@@ -69,6 +74,7 @@ class CaffeFCNHead(BaseDecodeHead):
                  num_classes: int,
                  learnable_upsample: bool = False,
                  dropout_ratio: float = 0.,
+                 channels_last: bool = False,
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
         in_channels = _as_tuple(in_channels)
@@ -89,14 +95,21 @@ class CaffeFCNHead(BaseDecodeHead):
         # Score layers carry Caffe names; BaseDecodeHead's conv_seg is unused.
         del self.conv_seg
         self.learnable_upsample = learnable_upsample
+        self.channels_last = channels_last
         self.score_fr = self._score_layer(in_channels[-1])
+
+    def _in_memory_format(self, layer: nn.Module) -> nn.Module:
+        """``layer`` in the head's memory format (see ``channels_last``)."""
+        if self.channels_last:
+            layer.to(memory_format=torch.channels_last)
+        return layer
 
     def _score_layer(self, in_channels: int) -> nn.Conv2d:
         """A zero-initialised 1x1 score layer (Caffe's default filler)."""
         conv = nn.Conv2d(in_channels, self.out_channels, 1)
         nn.init.zeros_(conv.weight)
         nn.init.zeros_(conv.bias)
-        return conv
+        return self._in_memory_format(conv)
 
     def _upscore_layer(self, kernel_size: int,
                        stride: int) -> nn.ConvTranspose2d:
@@ -110,7 +123,7 @@ class CaffeFCNHead(BaseDecodeHead):
         deconv.weight.data.copy_(
             bilinear_kernel(self.out_channels, kernel_size))
         deconv.weight.requires_grad_(self.learnable_upsample)
-        return deconv
+        return self._in_memory_format(deconv)
 
     def _score_fr(self, fc7: Tensor) -> Tensor:
         if self.dropout is not None:
