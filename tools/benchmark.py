@@ -174,6 +174,10 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         side: [flops[side] / s / 1e9 for s in t[side]]
         for side in ('plugin', 'bare')
     }
+    # Per CPU-second as well: on a shared machine a short matmul slot and a
+    # long network call lose different shares of wall time to other jobs.
+    mm_cpu_rate = [MM_CALLS * mm_flops / s / 1e9 for s in cpu['matmul']]
+    plugin_cpu_rate = [flops['plugin'] / s / 1e9 for s in cpu['plugin']]
     out['flops'] = dict(
         plugin=flops['plugin'],
         plain=flops['plain'],
@@ -182,7 +186,8 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         bare_gflops_per_s=median(rates['bare']),
         matmul_gflops_per_s=median(mm_rate),
         ratio=paired_ratio(rates['plugin'], mm_rate),
-        bare_ratio=paired_ratio(rates['bare'], mm_rate))
+        bare_ratio=paired_ratio(rates['bare'], mm_rate),
+        cpu_time_ratio=paired_ratio(plugin_cpu_rate, mm_cpu_rate))
 
     # Extra ops are counted with the bare net's kernels (plain plugin).
     if 'overhead' not in args.skip:
