@@ -145,3 +145,21 @@ def test_no_boundary_gives_nan_band():
 def test_bad_band_widths(widths):
     with pytest.raises(ValueError, match='band_widths'):
         build_metric(band_widths=widths)
+
+
+@pytest.mark.parametrize('shape', [(1, 1), (1, 5), (4, 1), (3, 4)])
+@pytest.mark.parametrize('reduce_zero_label', [False, True])
+def test_output_dir_writes_every_image_size(tmp_path, shape,
+                                            reduce_zero_label):
+    from PIL import Image
+    metric = build_metric(output_dir=str(tmp_path))
+    pred = np.arange(np.prod(shape)).reshape(shape) % NUM_CLASSES
+    data = sample(pred, pred.copy())
+    data.update(img_path='/data/img_07.jpg',
+                reduce_zero_label=reduce_zero_label)
+    metric.process({}, [data])
+    written = np.array(Image.open(tmp_path / 'img_07.png'))
+    assert written.shape == shape
+    np.testing.assert_array_equal(written, pred + int(reduce_zero_label))
+    assert metric.output_dir == str(tmp_path)
+    assert metric.evaluate(1)['mIoU'] == 100.0

@@ -1,4 +1,5 @@
 """IoU metrics of the FCN paper: fwIoU and boundary (trimap) mIoU."""
+import os.path as osp
 from collections import OrderedDict
 from typing import Dict, List, Sequence, Tuple
 
@@ -7,6 +8,7 @@ import torch
 from mmengine.logging import MMLogger, print_log
 from mmseg.evaluation import IoUMetric
 from mmseg.registry import METRICS
+from PIL import Image
 from prettytable import PrettyTable
 
 from ..trimap import trimap_bands
@@ -68,13 +70,34 @@ class FCNIoUMetric(IoUMetric):
             data_samples (Sequence[dict]): A batch of outputs from the model.
         """
         start = len(self.results)
-        super().process(data_batch, data_samples)
+        # MMSeg writes each prediction from ``data.squeeze()``, which is 0-D
+        # for a 1x1 image and 1-D for a one-row image; PIL cannot save
+        # those. The PNGs are written here from the 2-D map instead.
+        output_dir, self.output_dir = self.output_dir, None
+        try:
+            super().process(data_batch, data_samples)
+        finally:
+            self.output_dir = output_dir
+        if output_dir is not None:
+            for sample in data_samples:
+                self._save_prediction(sample, output_dir)
         if self.format_only:
             return
         num_classes = len(self.dataset_meta['classes'])
         for k, sample in enumerate(data_samples):
             band_areas = self._band_areas(sample, num_classes)
             self.results[start + k] = (*self.results[start + k], band_areas)
+
+    @staticmethod
+    def _save_prediction(sample: dict, output_dir: str) -> None:
+        """Write the (H, W) label map as ``output_dir/<image name>.png``,
+        as MMSeg's IoUMetric does (+1 with ``reduce_zero_label``)."""
+        mask = sample['pred_sem_seg']['data'][0].cpu().numpy()
+        if sample.get('reduce_zero_label', False):
+            mask = mask + 1
+        name = osp.splitext(osp.basename(sample['img_path']))[0]
+        Image.fromarray(mask.astype(np.uint8)).save(
+            osp.join(osp.abspath(output_dir), f'{name}.png'))
 
     def _band_areas(self, sample: dict, num_classes: int) -> Dict[int, Areas]:
         """Intersection/union/pred/label areas inside each trimap band."""
