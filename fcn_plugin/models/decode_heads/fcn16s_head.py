@@ -42,6 +42,10 @@ class FCN16sHead(CaffeFCNHead):
         self.scale_pool4 = scale_pool4
         self.upscore2 = self._upscore_layer(4, 2)
         self.score_pool4 = self._score_layer(self.in_channels[-2])
+        self._build_after_fuse_pool4()
+
+    def _build_after_fuse_pool4(self) -> None:
+        """The layers that take ``fuse_pool4``: here ``upscore16``."""
         self.upscore16 = self._upscore_layer(32, 16)
 
     def fuse_pool4(self, pool4: Tensor, fc7: Tensor) -> Tensor:

@@ -46,7 +46,9 @@ class FCN8sHead(FCN16sHead):
                  **kwargs) -> None:
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
         self.scale_pool3 = scale_pool3
-        del self.upscore16  # FCN-8s upsamples fuse_pool4 by 2, not 16
+
+    def _build_after_fuse_pool4(self) -> None:
+        """FCN-8s upsamples ``fuse_pool4`` by 2 (not 16) and adds pool3."""
         self.upscore_pool4 = self._upscore_layer(4, 2)
         self.score_pool3 = self._score_layer(self.in_channels[-3])
         self.upscore8 = self._upscore_layer(16, 8)
