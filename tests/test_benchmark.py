@@ -153,3 +153,10 @@ def test_model_options_reach_the_plugin():
     assert pair.plain is None
     assert not pair.plugin.backbone.fc_gemm
     assert pair.plugin.backbone.conv1_1.weight.is_contiguous()
+
+
+def test_plain_side_takes_the_model_options_but_plain_kernels():
+    pair = build_pair('fcn32s', (1, 3, 9, 11), tiny=True,
+                      options={'backbone.dropout_ratio': 0.25})
+    assert pair.plugin.backbone.drop6.p == pair.plain.backbone.drop6.p == 0.25
+    assert pair.plugin.backbone.fc_gemm and not pair.plain.backbone.fc_gemm

@@ -169,15 +169,13 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
             bare=pair.bare_infer,
             matmul=matmul), args.repeats, args.warmup, args.device, cpu)
     out['inference'] = timed(t, cpu, shape[0])
-    mm_rate = [MM_CALLS * mm_flops / s / 1e9 for s in t['matmul']]
-    rates = {
-        side: [flops[side] / s / 1e9 for s in t[side]]
-        for side in ('plugin', 'bare')
-    }
-    # Per CPU-second as well: on a shared machine a short matmul slot and a
-    # long network call lose different shares of wall time to other jobs.
-    mm_cpu_rate = [MM_CALLS * mm_flops / s / 1e9 for s in cpu['matmul']]
-    plugin_cpu_rate = [flops['plugin'] / s / 1e9 for s in cpu['plugin']]
+    flops['matmul'] = MM_CALLS * mm_flops
+
+    def gflops_per_s(side: str, seconds: Dict[str, List[float]]) -> list:
+        return [flops[side] / s / 1e9 for s in seconds[side]]
+
+    mm_rate = gflops_per_s('matmul', t)
+    rates = {side: gflops_per_s(side, t) for side in ('plugin', 'bare')}
     out['flops'] = dict(
         plugin=flops['plugin'],
         plain=flops['plain'],
@@ -187,7 +185,10 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
         matmul_gflops_per_s=median(mm_rate),
         ratio=paired_ratio(rates['plugin'], mm_rate),
         bare_ratio=paired_ratio(rates['bare'], mm_rate),
-        cpu_time_ratio=paired_ratio(plugin_cpu_rate, mm_cpu_rate))
+        # Per CPU-second as well: on a shared machine a short matmul slot and
+        # a long network call lose different shares of wall time to others.
+        cpu_time_ratio=paired_ratio(
+            gflops_per_s('plugin', cpu), gflops_per_s('matmul', cpu)))
 
     # Extra ops are counted with the bare net's kernels (plain plugin).
     if 'overhead' not in args.skip:

@@ -262,14 +262,20 @@ def build_pair(net: str,
 
     Args:
         options (dict, optional): Overrides of the plugin's model
-            settings by dotted key (the config's are used otherwise).
+            settings by dotted key (the config's are used otherwise). The
+            plain plugin gets them as well, with :data:`PLAIN_OPTIONS` on
+            top.
         channels_last (bool): Run the bare and plain nets in NHWC too.
         with_plain (bool): Also build the plain plugin.
     """
     plugin = build_plugin(net, tiny, seed, options)
     plain = None
     if with_plain:
-        plain = build_plugin(net, tiny, seed, PLAIN_OPTIONS)
+        # The user's overrides too, except that the kernels are the bare's.
+        plain = build_plugin(net, tiny, seed, {
+            **(options or {}),
+            **PLAIN_OPTIONS
+        })
         plain.load_state_dict(plugin.state_dict())
         plain.to(device)
     bare = bare_like(plugin, net)
