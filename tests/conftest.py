@@ -1,5 +1,6 @@
 """Shared test helpers: config paths, registry builds, tiny-width nets."""
 import copy
+import math
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
 import fcn_plugin  # noqa: F401  (registers the plugin)
+from fcn_plugin.benchmark.cases import PLAIN_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / 'configs'
@@ -19,12 +21,12 @@ MODEL_CFGS = {
 }
 #: Narrow widths with the exact VGG16 geometry, for fast CPU tests.
 TINY_WIDTHS = dict(stage_channels=(4, 5, 6, 7, 8), fc_channels=9)
-#: Settings of the plain network: direct convolutions, NCHW throughout.
-PLAIN_BACKBONE = dict(fc_gemm=False, channels_last=False)
-PLAIN = {
-    'backbone.fc_gemm': False,
-    'backbone.channels_last': False,
-    'decode_head.channels_last': False,
+#: Settings of the plain network (direct convolutions, NCHW throughout), by
+#: dotted key, and the backbone's share of them.
+PLAIN = PLAIN_OPTIONS
+PLAIN_BACKBONE = {
+    key.split('.', 1)[1]: value
+    for key, value in PLAIN.items() if key.startswith('backbone.')
 }
 #: pool3 / pool4 / fc7 widths of the tiny trunk, as each head takes them.
 TINY_HEAD_CHANNELS = {
@@ -59,6 +61,16 @@ def build_model(net: str, tiny: bool = True, **kwargs) -> torch.nn.Module:
     from mmseg.registry import MODELS
     init_default_scope('mmseg')
     return MODELS.build(model_cfg(net, tiny=tiny, **kwargs))
+
+
+def randomize(model: torch.nn.Module, seed: int = 0) -> torch.nn.Module:
+    """Random weights (unit-variance activations) for every parameter."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            fan_in = p[0].numel() if p.dim() > 1 else 1
+            p.copy_(torch.randn(p.shape, generator=g) / math.sqrt(fan_in))
+    return model
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 
-from .conftest import CONFIGS, TINY_HEAD_CHANNELS, TINY_WIDTHS
+from .conftest import CONFIGS, TINY_HEAD_CHANNELS, TINY_WIDTHS, randomize
 
 AMP_CONFIG = CONFIGS / 'fcn8s_vgg16_4xb2-amp-40k_voc12aug-500x500.py'
 
@@ -30,21 +30,10 @@ def test_amp_config_uses_mmengine_amp_and_nhwc():
     assert model.backbone.channels_last and model.backbone.fc_gemm
 
 
-def _randomize(model):
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for m in model.modules():
-            if type(m) is torch.nn.Conv2d:
-                m.weight.copy_(
-                    torch.randn(m.weight.shape, generator=gen) *
-                    (2. / m.weight[0].numel())**0.5)
-                m.bias.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
-
-
 def test_bf16_autocast_logits_close_to_fp32_on_cpu():
     from mmseg.structures import SegDataSample
     _, model = tiny_amp_model()
-    _randomize(model)
+    randomize(model)
     model.eval()
     x = torch.randn(1, 3, 45, 37) * 50
     meta = dict(img_shape=(45, 37), ori_shape=(45, 37), pad_shape=(45, 37))
@@ -64,7 +53,7 @@ def test_bf16_autocast_train_step_on_cpu():
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
     cfg, model = tiny_amp_model()
-    _randomize(model)
+    randomize(model)
     model.train()
     # AmpOptimWrapper needs a GPU; on CPU the same autocast runs by hand.
     optim_cfg = dict(cfg.optim_wrapper, type='OptimWrapper')

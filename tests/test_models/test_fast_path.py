@@ -107,7 +107,6 @@ def test_fc_weights_stay_contiguous_for_a_copy_free_gemm():
 def test_configured_nets_keep_logits_nhwc(net):
     """The configs put the head in channels_last too: the logits MMSeg takes
     the per-pixel argmax of have the classes innermost."""
-    from mmseg.structures import SegDataSample
     model = build_model(net).eval()
     assert model.decode_head.channels_last
     meta = dict(img_shape=(19, 23), ori_shape=(19, 23), pad_shape=(19, 23))

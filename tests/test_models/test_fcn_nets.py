@@ -9,7 +9,7 @@ from mmengine.structures import PixelData
 
 from mmseg.structures import SegDataSample
 from fcn_plugin.models.utils import bilinear_kernel
-from ..conftest import PLAIN, build_model, model_cfg
+from ..conftest import PLAIN, build_model, model_cfg, randomize
 from .caffe_reference import caffe_fcn, weights_by_caffe_name
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
@@ -27,15 +27,6 @@ SCORES = {
 }
 # 1x1, tiny, odd, non-square and > 500.
 SIZES = [(1, 1), (3, 2), (17, 31), (64, 47), (501, 37)]
-
-
-def randomize(model, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in model.parameters():
-            fan_in = p[0].numel() if p.dim() > 1 else 1
-            p.copy_(torch.randn(p.shape, generator=g) / math.sqrt(fan_in))
-    return model
 
 
 def sample(h, w, label=None):

@@ -66,10 +66,10 @@ class VGG16Caffe(BaseModule):
             CPU it runs fc6 about twice as fast. Maps whose column matrix
             would exceed ``IM2COL_MAX_BYTES`` use the convolution.
             Defaults to False.
-        channels_last (bool): Keep weights and activations in
-            ``torch.channels_last`` (NHWC) layout, which oneDNN (CPU) and
-            cuDNN with AMP (GPU) run faster. Same function. Defaults to
-            False.
+        channels_last (bool): Keep the activations and the 3x3 conv
+            weights in ``torch.channels_last`` (NHWC) layout, which oneDNN
+            (CPU) and cuDNN with AMP (GPU) run faster; fc6/fc7 weights stay
+            contiguous for the GEMM. Same function. Defaults to False.
         init_cfg (dict or list[dict], optional): Initialization config,
             e.g. ``dict(type='Pretrained', checkpoint=...)``. Defaults to
             None (PyTorch's default init).
