@@ -1,12 +1,14 @@
-# FCN-16s (pool4 skip scaled by 0.01, as the at-once net, since all layers train together) with a modern recipe, trained in one stage
-# from ImageNet VGG16: VOC12 trainaug (10,582 images) with random resize
+# FCN-16s (pool4 skip scaled by 0.01, as in the at-once net, since all
+# layers train together) with a modern recipe, trained in one stage from
+# ImageNet VGG16: VOC12 trainaug (10,582 images) with random resize
 # (0.5-2.0), 500x500 crops, flips and photometric distortion, 4 GPUs x 2
 # images, a normalised (mean) loss, SGD momentum 0.9 with poly decay for 40k
 # iterations, evaluated on VOC12 val (1,449 images). It aims to beat the
 # paper's recipe; it has not been trained on VOC by this project yet.
 _base_ = [
-    './_base_/models/fcn16s_vgg16.py', './_base_/datasets/voc_aug_modern.py',
-    './_base_/default_runtime.py', './_base_/schedules/poly_40k.py'
+    './_base_/models/fcn16s_vgg16.py',
+    './_base_/datasets/pascal_voc12_aug_fcn.py', './_base_/default_runtime.py',
+    './_base_/schedules/poly_40k.py'
 ]
 crop_size = (500, 500)
 model = dict(

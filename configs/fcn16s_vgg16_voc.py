@@ -3,7 +3,7 @@
 # new score_pool4 at zero and drops the 32s upscore), fixed lr 1e-12,
 # otherwise as FCN-32s. Reference result: 65.0 mIoU on seg11valid.
 _base_ = [
-    './_base_/models/fcn16s_vgg16.py', './_base_/datasets/voc_fcn_paper.py',
+    './_base_/models/fcn16s_vgg16.py', './_base_/datasets/pascal_voc12_fcn.py',
     './_base_/default_runtime.py', './_base_/schedules/fcn_paper_100k.py'
 ]
 # Your FCN-32s result, e.g. work_dirs/fcn32s_vgg16_voc/best_mIoU_iter_*.pth

@@ -5,8 +5,9 @@
 # iterations, evaluated on VOC12 val (1,449 images). It aims to beat the
 # paper's recipe; it has not been trained on VOC by this project yet.
 _base_ = [
-    './_base_/models/fcn32s_vgg16.py', './_base_/datasets/voc_aug_modern.py',
-    './_base_/default_runtime.py', './_base_/schedules/poly_40k.py'
+    './_base_/models/fcn32s_vgg16.py',
+    './_base_/datasets/pascal_voc12_aug_fcn.py', './_base_/default_runtime.py',
+    './_base_/schedules/poly_40k.py'
 ]
 crop_size = (500, 500)
 model = dict(

@@ -4,7 +4,7 @@
 # 0.99, fixed lr 1e-10, 100k iterations, seg11valid (736 images) every 4k.
 # Reference result: 63.6 mIoU on seg11valid (fcn.berkeleyvision.org).
 _base_ = [
-    './_base_/models/fcn32s_vgg16.py', './_base_/datasets/voc_fcn_paper.py',
+    './_base_/models/fcn32s_vgg16.py', './_base_/datasets/pascal_voc12_fcn.py',
     './_base_/default_runtime.py', './_base_/schedules/fcn_paper_100k.py'
 ]
 model = dict(

@@ -4,7 +4,7 @@
 # mIoU on seg11valid.
 _base_ = [
     './_base_/models/fcn8s-atonce_vgg16.py',
-    './_base_/datasets/voc_fcn_paper.py', './_base_/default_runtime.py',
+    './_base_/datasets/pascal_voc12_fcn.py', './_base_/default_runtime.py',
     './_base_/schedules/fcn_paper_100k.py'
 ]
 model = dict(

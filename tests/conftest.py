@@ -9,7 +9,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
 import fcn_plugin  # noqa: F401  (registers the plugin)
-from fcn_plugin.benchmark.cases import PLAIN_OPTIONS
+from fcn_tools.benchmark.cases import PLAIN_OPTIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / 'configs'

@@ -8,7 +8,7 @@ from mmengine.registry import init_default_scope
 
 from .conftest import CONFIGS, TINY_HEAD_CHANNELS, TINY_WIDTHS, randomize
 
-AMP_CONFIG = CONFIGS / 'fcn8s_vgg16_4xb2-amp-40k_voc12aug-500x500.py'
+AMP_CONFIG = CONFIGS / 'fcn8s-atonce_vgg16_4xb2-amp-40k_voc12aug-500x500.py'
 
 
 def tiny_amp_model():

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from fcn_plugin.benchmark.cases import build_pair
-from fcn_plugin.benchmark.checks import max_rel_diff, numeric_checks
-from fcn_plugin.benchmark.flops import count_flops
-from fcn_plugin.benchmark.memory import peak_rss_mb, reset_peak_rss, rss_mb
-from fcn_plugin.benchmark.timing import interleaved, paired_ratio
+from fcn_tools.benchmark.cases import build_pair
+from fcn_tools.benchmark.checks import max_rel_diff, numeric_checks
+from fcn_tools.benchmark.flops import count_flops
+from fcn_tools.benchmark.memory import peak_rss_mb, reset_peak_rss, rss_mb
+from fcn_tools.benchmark.timing import interleaved, paired_ratio
 
 ROOT = Path(__file__).resolve().parents[1]
 RATIOS = ('inference', 'train_step', 'gflops_vs_matmul', 'peak_memory',

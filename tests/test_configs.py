@@ -1,4 +1,5 @@
-"""Every config under configs/ loads, and builds what it describes."""
+"""Every config under configs/ is one listed here, named, loads and builds."""
+import re
 from pathlib import Path
 
 import pytest
@@ -8,13 +9,116 @@ from mmengine.registry import init_default_scope
 from fcn_plugin.datasets.synthetic import make_synthetic_voc
 from .conftest import CONFIGS
 
-ALL_CONFIGS = sorted(CONFIGS.rglob('*.py'))
+#: The paper's nets keep the reference's names (fcn.berkeleyvision.org).
+PAPER_CONFIGS = [
+    'fcn32s_vgg16_voc.py', 'fcn16s_vgg16_voc.py', 'fcn8s_vgg16_voc.py',
+    'fcn8s-atonce_vgg16_voc.py'
+]
+#: The other top-level configs, in MMSeg's naming.
+MMSEG_CONFIGS = [
+    'fcn32s_vgg16_4xb2-40k_voc12aug-500x500.py',
+    'fcn16s_vgg16_4xb2-40k_voc12aug-500x500.py',
+    'fcn8s-atonce_vgg16_4xb2-40k_voc12aug-500x500.py',
+    'fcn8s-atonce_vgg16_4xb2-amp-40k_voc12aug-500x500.py',
+]
+DEMO_CONFIGS = [
+    'demo/fcn32s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
+    'demo/fcn16s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
+    'demo/fcn8s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
+]
+BASE_CONFIGS = [
+    '_base_/default_runtime.py',
+    '_base_/datasets/pascal_voc12_fcn.py',
+    '_base_/datasets/pascal_voc12_aug_fcn.py',
+    '_base_/datasets/synthetic_voc.py',
+    '_base_/models/fcn32s_vgg16.py',
+    '_base_/models/fcn16s_vgg16.py',
+    '_base_/models/fcn8s_vgg16.py',
+    '_base_/models/fcn8s-atonce_vgg16.py',
+    '_base_/models/torchvision_preprocessor.py',
+    '_base_/schedules/demo_adam.py',
+    '_base_/schedules/fcn_paper_100k.py',
+    '_base_/schedules/poly_40k.py',
+]
+#: The simplified FCN-8s and the single-switch ablations (docs/
+#: architecture.md, "Config switches").
+SWITCH_CONFIGS = [
+    'fcn8s-simplified_vgg16_voc.py',
+    'demo/fcn8s-simplified_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
+    '_base_/models/fcn8s-simplified_vgg16.py',
+] + [
+    f'ablations/fcn8s-{name}_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py'
+    for name in ('atonce', 'plain', 'nofc', 'nopad', 'pytorchinit',
+                 'noscale')
+]
+EXPECTED = (PAPER_CONFIGS + MMSEG_CONFIGS + DEMO_CONFIGS + BASE_CONFIGS +
+            SWITCH_CONFIGS)
+#: {algorithm}_{backbone}_{N}xb{B}-{schedule}_{data}-{crop}
+MMSEG_NAME = re.compile(r'^(?P<algorithm>fcn(32s|16s|8s|8s-atonce))_'
+                        r'(?P<backbone>vgg16)_(?P<gpus>\d+)xb(?P<batch>\d+)-'
+                        r'(?P<schedule>(amp-)?(?P<iters>\d+)k)_'
+                        r'(?P<data>voc12aug)-(?P<h>\d+)x(?P<w>\d+)\.py$')
+#: The decode head each algorithm name stands for (type, skip scales).
+HEADS = {
+    'fcn32s': ('FCN32sHead', None, None),
+    'fcn16s': ('FCN16sHead', 0.01, None),  # trained at once from VGG16
+    'fcn8s': ('FCN8sHead', 1., 1.),
+    'fcn8s-atonce': ('FCN8sHead', 0.01, 0.0001),
+}
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
-def test_configs_are_found():
-    assert len(ALL_CONFIGS) > 0
-    assert len([p for p in ALL_CONFIGS if p.parent == CONFIGS]) > 0
+def test_every_config_is_covered():
+    """The configs on disk are exactly the listed ones."""
+    on_disk = sorted(
+        str(p.relative_to(CONFIGS)) for p in CONFIGS.rglob('*.py'))
+    assert on_disk == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize('name', MMSEG_CONFIGS)
+def test_mmseg_names_say_what_the_config_does(name: str):
+    match = MMSEG_NAME.match(name)
+    assert match, f'{name} is not {{algorithm}}_{{backbone}}_{{N}}xb{{B}}-'
+    cfg = Config.fromfile(str(CONFIGS / name))
+    head = cfg.model.decode_head
+    head_type, pool4, pool3 = HEADS[match['algorithm']]
+    assert head.type == head_type
+    assert head.get('scale_pool4') == pool4
+    assert head.get('scale_pool3') == pool3
+    assert cfg.model.backbone.type == 'VGG16Caffe'
+    assert cfg.train_dataloader.batch_size == int(match['batch'])
+    assert cfg.train_cfg.max_iters == int(match['iters']) * 1000
+    amp = match['schedule'].startswith('amp-')
+    assert (cfg.optim_wrapper.type == 'AmpOptimWrapper') == amp
+    crop = (int(match['h']), int(match['w']))
+    assert cfg.model.data_preprocessor.size == crop
+    crops = [t for t in cfg.train_pipeline if t.type == 'RandomCrop']
+    assert [tuple(t.crop_size) for t in crops] == [crop]
+    assert cfg.train_dataloader.dataset.ann_file.endswith('trainaug.txt')
+
+
+@pytest.mark.parametrize('net, head_type, in_channels, in_index', [
+    ('fcn16s', 'FCN16sHead', (512, 4096), (1, 2)),
+    ('fcn8s', 'FCN8sHead', (256, 512, 4096), (0, 1, 2)),
+    ('fcn8s-atonce', 'FCN8sHead', (256, 512, 4096), (0, 1, 2)),
+])
+def test_model_bases_merge_into_clean_heads(net, head_type, in_channels,
+                                            in_index):
+    """The skip nets' heads are FCN-32s' merged with what differs."""
+    path = CONFIGS / f'_base_/models/{net}_vgg16.py'
+    assert '_delete_' not in path.read_text()
+    head = Config.fromfile(str(path)).model.decode_head
+    assert head.type == head_type
+    assert tuple(head.in_channels) == in_channels
+    assert tuple(head.in_index) == in_index
+    keys = {
+        'type', 'in_channels', 'in_index', 'num_classes',
+        'learnable_upsample', 'channels_last', 'loss_decode'
+    }
+    if head_type == 'FCN8sHead':
+        keys |= {'scale_pool4', 'scale_pool3'}
+    assert set(head) == keys
+    assert head.loss_decode.reduction == 'sum'
 
 
 def _point_at(node, data_root: str):
@@ -35,10 +139,11 @@ def synthetic_root(tmp_path_factory) -> str:
     return str(make_synthetic_voc(tmp_path_factory.mktemp('voc'), 4))
 
 
-@pytest.mark.parametrize(
-    'path', ALL_CONFIGS, ids=[str(p.relative_to(CONFIGS)) for p in ALL_CONFIGS])
-def test_config_loads_and_builds(path: Path, synthetic_root: str):
+@pytest.mark.parametrize('name', EXPECTED)
+def test_config_loads_and_builds(name: str, synthetic_root: str):
+    """Each config builds its model and data through the registries."""
     from mmseg.registry import DATASETS, MODELS
+    path = Path(CONFIGS / name)
     cfg = Config.fromfile(str(path))
     init_default_scope(cfg.get('default_scope', 'mmseg'))
     built = 0
@@ -47,19 +152,18 @@ def test_config_loads_and_builds(path: Path, synthetic_root: str):
         assert sum(p.numel() for p in model.parameters()) > 0
         del model
         built += 1
-    for name, value in cfg.items():
-        if name.endswith('data_preprocessor') and isinstance(
+    for key, value in cfg.items():
+        if key.endswith('data_preprocessor') and isinstance(
                 value, ConfigDict):
             MODELS.build(value)
             built += 1
-    for name in LOADERS:
-        if isinstance(cfg.get(name), ConfigDict):
-            dataset_cfg = cfg[name].dataset.to_dict()
+    for key in LOADERS:
+        if isinstance(cfg.get(key), ConfigDict):
+            dataset_cfg = cfg[key].dataset.to_dict()
             _point_at(dataset_cfg, synthetic_root)
             dataset = DATASETS.build(dataset_cfg)
             assert len(dataset) > 0
             assert dataset[0]['inputs'].shape[0] == 3
             built += 1
-    if path.parent.name not in ('schedules', ) and path.name not in (
-            'default_runtime.py', ):
+    if path.parent.name != 'schedules' and path.name != 'default_runtime.py':
         assert built > 0, f'{path} describes neither a model nor data'

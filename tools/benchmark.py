@@ -14,7 +14,7 @@ In one process, on VOC-sized inputs, for each of ``--nets``:
    ``FlopCounterMode``) vs the GFLOP/s of a ``torch.mm`` timed in the same
    interleaved loop;
 4. peak memory of one training step at ``--memory-shape``, each side in a
-   fresh child process (see :mod:`fcn_plugin.benchmark.memory`);
+   fresh child process (see :mod:`fcn_tools.benchmark.memory`);
 
 and once:
 
@@ -33,7 +33,6 @@ import argparse
 import gc
 import json
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
@@ -41,22 +40,18 @@ from typing import Callable, Dict, List, Optional
 import torch
 from mmengine.config import DictAction
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run from a checkout without installing
-    sys.path.insert(0, str(ROOT))
-
-from fcn_plugin.benchmark.cases import (AMP_DTYPES, build_pair,  # noqa: E402
-                                        model_cfg, parse_shape)
-from fcn_plugin.benchmark.checks import numeric_checks  # noqa: E402
-from fcn_plugin.benchmark.data_pipeline import (  # noqa: E402
-    PIPELINES, load_pipeline, pipeline_throughput, write_synthetic_voc)
-from fcn_plugin.benchmark.flops import count_flops, matmul_fn  # noqa: E402
-from fcn_plugin.benchmark.memory import run_child  # noqa: E402
-from fcn_plugin.benchmark.overhead import extra_ops  # noqa: E402
-from fcn_plugin.benchmark.report import (format_table,  # noqa: E402
-                                         machine_info)
-from fcn_plugin.benchmark.timing import (interleaved, median,  # noqa: E402
-                                         paired_ratio)
+from fcn_plugin.errors import run_tool
+from fcn_tools.benchmark.cases import (AMP_DTYPES, build_pair, model_cfg,
+                                       parse_shape)
+from fcn_tools.benchmark.checks import numeric_checks
+from fcn_tools.benchmark.data_pipeline import (PIPELINES, load_pipeline,
+                                               pipeline_throughput,
+                                               synthetic_infos)
+from fcn_tools.benchmark.flops import count_flops, matmul_fn
+from fcn_tools.benchmark.memory import run_child
+from fcn_tools.benchmark.overhead import extra_ops
+from fcn_tools.benchmark.report import format_table, machine_info
+from fcn_tools.benchmark.timing import interleaved, median, paired_ratio
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
 PARTS = ('checks', 'overhead', 'memory', 'data')
@@ -254,7 +249,7 @@ def bench_data(args: argparse.Namespace, net_results: dict) -> dict:
     h, w = (int(v) for v in args.data_size.lower().split('x'))
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        infos = write_synthetic_voc(
+        infos = synthetic_infos(
             Path(tmp), args.data_images, (h, w), args.seed)
         for name in PIPELINES:
             pipeline, source = load_pipeline(name)
@@ -317,4 +312,4 @@ def main(argv: Optional[List[str]] = None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -17,7 +17,6 @@ Examples:
         --out-dir work_dirs/compare --split val --limit 20
 """
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -29,9 +28,11 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 from tqdm import tqdm
 
-from fcn_plugin.visualization import (colorize, list_images, load_segmentor,
-                                      make_grid, pred_label, predict,
-                                      read_label, save_label_png)
+from fcn_plugin.datasets.voc_palette import colorize, save_palette_png
+from fcn_plugin.errors import run_tool
+from fcn_tools.grid import make_grid
+from fcn_tools.images import list_images, read_label
+from fcn_tools.predict import load_segmentor, pred_label, predict
 
 # (image, ground truth or None, reduce_zero_label)
 Item = Tuple[Path, Optional[Path], bool]
@@ -135,8 +136,8 @@ def run_model(config: str, checkpoint: str, items: List[Item], out_dir: Path,
     model = load_segmentor(config, checkpoint, args.device, args.cfg_options)
     for path, _, _ in tqdm(items, desc=title, unit='img'):
         label = pred_label(predict(model, str(path)))
-        save_label_png(label, model.dataset_meta['palette'],
-                       str(out_dir / f'{path.stem}.png'))
+        save_palette_png(label, out_dir / f'{path.stem}.png',
+                         model.dataset_meta['palette'])
     meta = dict(model.dataset_meta)
     del model
     return meta
@@ -144,14 +145,11 @@ def run_model(config: str, checkpoint: str, items: List[Item], out_dir: Path,
 
 def main() -> None:
     args = parse_args()
-    try:
-        items = (
-            image_items(args.images, args.gt_dir) if args.images else
-            split_items(args.pairs[0][0], args.split, args.cfg_options))
-    except (FileNotFoundError, ValueError) as err:
-        sys.exit(f'error: {err}')
+    items = (
+        image_items(args.images, args.gt_dir) if args.images else
+        split_items(args.pairs[0][0], args.split, args.cfg_options))
     if not items:
-        sys.exit('error: no images to compare')
+        raise ValueError('no images to compare')
     items = items[:args.limit]
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -182,4 +180,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

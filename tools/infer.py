@@ -1,26 +1,31 @@
-"""Segment images with a trained model: overlay and label PNGs.
+"""Segment images with MMSeg's ``MMSegInferencer``: overlays and label PNGs.
 
 For every input image, writes ``OUT_DIR/overlay/<name>.png`` (the
-prediction painted over the image by MMSeg's ``SegLocalVisualizer``) and
+prediction painted over the image by the config's visualizer, MMSeg's
+``SegLocalVisualizer``, through ``MMSegInferencer``) and
 ``OUT_DIR/label/<name>.png`` (a palette PNG whose pixel values are the
-class indices, like VOC's ``SegmentationClass``).
+class indices, like VOC's ``SegmentationClass``). The input is an image, a
+folder of images or a ``.txt`` list of image paths.
 
 Examples:
     python tools/infer.py CONFIG CKPT demo.jpg --out-dir out/
     python tools/infer.py CONFIG CKPT images/ --out-dir out/ --device cuda
 """
 import argparse
-import sys
+import os.path as osp
 from pathlib import Path
+from typing import Optional, Tuple
 
 import mmcv
 import numpy as np
-from mmengine.config import DictAction
-from mmseg.visualization import SegLocalVisualizer
+from fcn_tools.images import list_images
+from mmengine.config import Config, DictAction
+from mmseg.apis import MMSegInferencer
+from mmseg.registry import DATASETS
 from tqdm import tqdm
 
-from fcn_plugin.visualization import (list_images, load_segmentor, pred_label,
-                                      predict, save_label_png)
+from fcn_plugin.datasets.voc_palette import save_palette_png
+from fcn_plugin.errors import error_message, run_tool
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,10 +44,6 @@ def parse_args() -> argparse.Namespace:
         default=0.5,
         help='opacity of the painted prediction, in (0, 1]')
     parser.add_argument(
-        '--with-labels',
-        action='store_true',
-        help='write the class names onto the overlay')
-    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -53,48 +54,83 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def read_rgb(path: Path) -> np.ndarray:
-    """Read an image as RGB, or exit with a message naming the file."""
+def load_config(path: str, cfg_options: Optional[dict]) -> Config:
+    """The config file with the command line's overrides merged in."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path} does not exist')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def build_inferencer(cfg: Config, checkpoint: str,
+                     device: str) -> MMSegInferencer:
+    """MMSeg's inferencer of ``cfg`` with the weights of ``checkpoint``.
+
+    A checkpoint without class names (``meta['dataset_meta']``) gets those
+    of the config's test set, not MMSeg's Cityscapes default.
+    """
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
+    inferencer = MMSegInferencer(
+        model=cfg, weights=checkpoint, device=device)
+    inferencer.show_progress = False  # the tool shows one bar for all
+    model = inferencer.model
+    num_classes = model.decode_head.num_classes
+    if len(model.dataset_meta.get('classes') or ()) != num_classes:
+        dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
+        meta = dataset.METAINFO
+        if len(meta['classes']) != num_classes:
+            raise ValueError(
+                f'checkpoint {checkpoint} names no classes and the config\'s '
+                f'{dataset.__name__} has {len(meta["classes"])}, not '
+                f'{num_classes}; save the classes in meta.dataset_meta')
+        model.dataset_meta = dict(
+            classes=meta['classes'], palette=meta['palette'])
+    return inferencer
+
+
+def segment(inferencer: MMSegInferencer, path: Path,
+            opacity: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Segment one image file.
+
+    Args:
+        inferencer (MMSegInferencer): From :func:`build_inferencer`.
+        path (Path): The image.
+        opacity (float): Opacity of the painted prediction.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: The ``(H, W)`` uint8 class indices
+        and the RGB overlay, both at the image's size.
+    """
     try:
-        image = mmcv.imread(str(path), channel_order='rgb')
-    except Exception as err:  # cv2 raises on undecodable bytes
-        sys.exit(f'error: cannot read image {path}: {err}')
-    if image is None:
-        sys.exit(f'error: cannot read image {path}')
-    return image
+        result = inferencer(str(path), return_vis=True, opacity=opacity)
+    except Exception as err:
+        raise ValueError(
+            f'cannot segment image {path}: {error_message(err)}') from err
+    label = np.asarray(result['predictions']).astype(np.uint8)
+    return label, result['visualization']
 
 
 def main() -> None:
     args = parse_args()
-    try:
-        images = list_images(args.input)
-        model = load_segmentor(args.config, args.checkpoint, args.device,
-                               args.cfg_options)
-    except (FileNotFoundError, ValueError) as err:
-        sys.exit(f'error: {err}')
+    images = list_images(args.input)
+    cfg = load_config(args.config, args.cfg_options)
+    inferencer = build_inferencer(cfg, args.checkpoint, args.device)
+    palette = inferencer.model.dataset_meta['palette']
     out_dir = Path(args.out_dir)
     (out_dir / 'overlay').mkdir(parents=True, exist_ok=True)
     (out_dir / 'label').mkdir(parents=True, exist_ok=True)
-    meta = model.dataset_meta
-    visualizer = SegLocalVisualizer(name='fcn_infer', alpha=args.opacity)
-    visualizer.dataset_meta = dict(
-        classes=meta['classes'], palette=meta['palette'])
     for path in tqdm(images, desc='infer', unit='img'):
-        image = read_rgb(path)
-        sample = predict(model, mmcv.rgb2bgr(image))
-        visualizer.add_datasample(
-            path.stem,
-            image,
-            sample,
-            draw_gt=False,
-            out_file=str(out_dir / 'overlay' / f'{path.stem}.png'),
-            with_labels=args.with_labels)
-        save_label_png(
-            pred_label(sample), meta['palette'],
-            str(out_dir / 'label' / f'{path.stem}.png'))
+        label, overlay = segment(inferencer, path, args.opacity)
+        mmcv.imwrite(
+            mmcv.rgb2bgr(overlay), str(out_dir / 'overlay' / f'{path.stem}.png'))
+        save_palette_png(label, out_dir / 'label' / f'{path.stem}.png',
+                         palette)
     print(f'{len(images)} image(s): overlays in {out_dir / "overlay"}, '
           f'labels in {out_dir / "label"}')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -9,10 +9,10 @@ Examples:
         --out fcn8s_curves.png --log-loss
 """
 import argparse
-import sys
 from pathlib import Path
 
-from fcn_plugin.visualization import plot_curves
+from fcn_plugin.errors import run_tool
+from fcn_tools.curves import plot_curves
 
 
 def parse_args() -> argparse.Namespace:
@@ -39,15 +39,12 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     out = Path(args.out or Path(args.work_dir) / 'curves.png')
-    try:
-        curves = plot_curves(args.work_dir, out, args.loss_keys, args.val_keys,
-                             args.log_loss)
-    except (FileNotFoundError, ValueError) as err:
-        sys.exit(f'error: {err}')
+    curves = plot_curves(args.work_dir, out, args.loss_keys, args.val_keys,
+                         args.log_loss)
     summary = ', '.join(f'{key}: {len(steps)} points'
                         for key, (steps, _) in curves.items())
     print(f'{out} ({summary})')
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

@@ -11,13 +11,23 @@ ImageSets/Segmentation/*.txt}``. SBD ``.mat`` labels are converted by
 MMSeg's own converter (``mmseg/.mim/tools/dataset_converters/voc_aug.py``);
 its split logic also gives ``trainaug`` and ``aug``. Every file is written
 atomically, so a rerun (e.g. after an interruption) skips finished files.
+
+Or fetch everything first, from the official locations::
+
+    python tools/prepare_voc.py --download /data/voc --out data/VOCdevkit
+
+downloads ``VOCtrainval_11-May-2012.tar`` (2.0 GB), SBD ``benchmark.tgz``
+(1.4 GB) and FCN's ``seg11valid.txt`` into ``/data/voc`` (resuming partial
+files, checking the archives' MD5 sums as torchvision records them),
+unpacks them to ``/data/voc/VOCdevkit`` and ``/data/voc/benchmark_RELEASE``
+and then prepares the splits as above.
 """
 import argparse
 import importlib.util
 import os
 import os.path as osp
+import re
 import shutil
-import sys
 import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -27,6 +37,9 @@ from PIL import Image
 
 from fcn_plugin.datasets.voc_palette import (read_label_indices,
                                              save_palette_png)
+from fcn_plugin.errors import run_tool
+from fcn_plugin.utils.atomic_io import atomic_path, atomic_write
+from fcn_tools.download import download, extract
 
 #: Split sizes of the full official data.
 OFFICIAL_COUNTS = dict(
@@ -40,6 +53,31 @@ OFFICIAL_COUNTS = dict(
 OFFICIAL_INPUTS = dict(
     voc_train=1464, voc_val=1449, sbd_train=8498, sbd_val=2857)
 LINK_MODES = ('symlink', 'hardlink', 'copy')
+#: What ``--download`` fetches: URL and MD5 as torchvision's
+#: ``VOCSegmentation`` / ``SBDataset`` record them (the VOC archive from the
+#: Oxford VOC server's mirror of host.robots.ox.ac.uk), FCN's list from the
+#: fcn.berkeleyvision.org repository (no checksum recorded; its content is
+#: checked), and the folder each archive unpacks to.
+SOURCES = dict(
+    voc=dict(
+        url='https://thor.robots.ox.ac.uk/pascal/VOC/voc2012/'
+        'VOCtrainval_11-May-2012.tar',
+        filename='VOCtrainval_11-May-2012.tar',
+        md5='6cd6e144f989b92b3379bac3b3de84fd',
+        top='VOCdevkit'),
+    sbd=dict(
+        url='https://www2.eecs.berkeley.edu/Research/Projects/CS/vision/'
+        'grouping/semantic_contours/benchmark.tgz',
+        filename='benchmark.tgz',
+        md5='82b4d87ceb2ed10f6038a1cba92111cb',
+        top='benchmark_RELEASE'),
+    seg11valid=dict(
+        url='https://raw.githubusercontent.com/shelhamer/'
+        'fcn.berkeleyvision.org/master/data/pascal/seg11valid.txt',
+        filename='seg11valid.txt',
+        md5=None,
+        top=None))
+_ID = re.compile(r'\d{4}_\d{6}')
 _SHOWN = 5
 _VOC_AUG = None
 
@@ -73,12 +111,26 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Prepare PASCAL VOC2012 and SBD for the FCN configs.')
     parser.add_argument(
         '--voc',
-        required=True,
         help='VOCdevkit folder (holding VOC2012/) or the VOC2012 folder')
     parser.add_argument(
-        '--sbd',
-        required=True,
-        help='SBD benchmark_RELEASE folder (holding dataset/)')
+        '--sbd', help='SBD benchmark_RELEASE folder (holding dataset/)')
+    parser.add_argument(
+        '--download',
+        metavar='DIR',
+        help='download VOC2012 trainval, SBD and seg11valid.txt into DIR '
+        '(resumable, checksummed), unpack them there and use them as --voc, '
+        '--sbd and --voc2011-val')
+    for name, source in SOURCES.items():
+        parser.add_argument(
+            f'--{name}-url',
+            default=source['url'],
+            help=f'where --download gets {source["filename"]} (a mirror)')
+    for name in ('voc', 'sbd'):
+        parser.add_argument(
+            f'--{name}-md5',
+            default=SOURCES[name]['md5'],
+            help=f'MD5 of {SOURCES[name]["filename"]} (only for a mirror '
+            'that serves another file)')
     parser.add_argument(
         '--out',
         default='data/VOCdevkit',
@@ -98,7 +150,48 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.nproc < 1:
         parser.error(f'--nproc must be at least 1, got {args.nproc}')
+    if args.download:
+        if args.voc or args.sbd:
+            parser.error('--download DIR gets --voc and --sbd itself; '
+                         'give either --download or --voc and --sbd')
+    elif not (args.voc and args.sbd):
+        parser.error('give --voc and --sbd (the unpacked data), or '
+                     '--download DIR to fetch them')
     return args
+
+
+# -------------------------------------------------------------- download
+
+
+def _check_id_list(path: Path, url: str) -> None:
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    bad = [line for line in lines if line and not _ID.fullmatch(line)]
+    if bad or not any(lines):
+        path.unlink()
+        raise DataError(f'{url} is not a list of VOC ids (e.g. '
+                        f'{(bad or ["an empty file"])[0][:40]!r}); it was '
+                        'deleted, check --seg11valid-url and run again')
+
+
+def fetch_sources(args: argparse.Namespace) -> None:
+    """Download and unpack the inputs into ``args.download``; point
+    ``args.voc``, ``args.sbd`` and ``args.voc2011_val`` at them."""
+    root = Path(args.download)
+    root.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name, source in SOURCES.items():
+        url = getattr(args, f'{name}_url')
+        md5 = getattr(args, f'{name}_md5', None)
+        print(f'{source["filename"]} <- {url}', flush=True)
+        path = download(url, root / source['filename'], md5)
+        if source['top'] is None:
+            _check_id_list(path, url)
+            paths[name] = path
+        else:
+            paths[name] = extract(path, root, source['top'])
+    args.voc, args.sbd = str(paths['voc']), str(paths['sbd'])
+    if not args.voc2011_val:
+        args.voc2011_val = str(paths['seg11valid'])
 
 
 # ---------------------------------------------------------------- inputs
@@ -162,32 +255,26 @@ def find_sbd_root(sbd: Path) -> Path:
 # ------------------------------------------------------------------ jobs
 
 
-def _atomic_target(dst: str) -> str:
-    return f'{osp.dirname(dst)}/.{osp.basename(dst)}.{os.getpid()}.tmp'
-
-
 def _place(src: str, dst: str, mode: str) -> None:
-    tmp = _atomic_target(dst)
-    if mode == 'symlink':
-        os.symlink(osp.abspath(src), tmp)
-    elif mode == 'hardlink':
-        try:
-            os.link(src, tmp)
-        except OSError:  # other file system: copy instead
+    with atomic_path(dst, durable=False) as tmp:
+        if mode == 'symlink':
+            os.symlink(osp.abspath(src), tmp)
+        elif mode == 'hardlink':
+            try:
+                os.link(src, tmp)
+            except OSError:  # other file system: copy instead
+                shutil.copyfile(src, tmp)
+        else:
             shutil.copyfile(src, tmp)
-    else:
-        shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
 
 
 def _index_png(src: str, dst: str, palette: bool) -> None:
     label = read_label_indices(src)
-    tmp = _atomic_target(dst)
-    if palette:
-        save_palette_png(label, tmp)
-    else:
-        Image.fromarray(label).save(tmp, format='PNG')
-    os.replace(tmp, dst)
+    with atomic_path(dst, durable=False) as tmp:
+        if palette:
+            save_palette_png(label, tmp)
+        else:
+            Image.fromarray(label).save(tmp, format='PNG')
 
 
 def _voc_label(src: str, dst: str, mode: str) -> None:
@@ -306,9 +393,7 @@ def _write_split(path: Path, ids: List[str]) -> bool:
     text = ''.join(f'{i}\n' for i in ids)
     if path.is_file() and path.read_text() == text:
         return False
-    tmp = Path(_atomic_target(str(path)))
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write(path, text)
     return True
 
 
@@ -318,6 +403,8 @@ def _write_split(path: Path, ids: List[str]) -> bool:
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
     """Run the tool; return how many files of each kind were written."""
     args = parse_args(argv)
+    if args.download:
+        fetch_sources(args)
     voc = find_voc_root(Path(args.voc))
     sbd = find_sbd_root(Path(args.sbd))
     sets = voc / 'ImageSets' / 'Segmentation'
@@ -403,7 +490,4 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except DataError as err:
-        sys.exit(f'error: {err}')
+    run_tool(main)

@@ -20,11 +20,12 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.utils.tool_runner import (add_runner_args, build_runner,
-                                          load_tool_config, parse_runner_args)
-from fcn_plugin.converters.errors import WeightFileError
 from fcn_plugin.engine import init_cpu_dist
 from fcn_plugin.engine.resume_check import checkpoint_problem
+from fcn_plugin.errors import WeightFileError, run_tool
+from fcn_plugin.models.segmentors import PRECISIONS, set_precision
+from fcn_tools.runner import (add_runner_args, build_runner, load_tool_config,
+                              parse_runner_args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -51,6 +52,12 @@ def parse_args() -> argparse.Namespace:
     add_runner_args(parser)
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation')
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='fp32',
+        help='bf16: trunk weights cast to bfloat16 once, fp32 logits '
+        '(PrecisionEncoderDecoder; CPU inference, docs/deployment.md)')
     args = parse_runner_args(parser)
     if not osp.isfile(args.config):
         parser.error(f'config file not found: {args.config}')
@@ -132,6 +139,7 @@ def run_test(args: argparse.Namespace) -> None:
 
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    set_precision(cfg.model, args.precision)
 
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
@@ -146,4 +154,4 @@ def run_test(args: argparse.Namespace) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

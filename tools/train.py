@@ -25,11 +25,11 @@ from mmengine.device import (is_cuda_available, is_mlu_available,
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.utils.tool_runner import (add_runner_args, build_runner,
-                                          load_tool_config, parse_runner_args)
-from fcn_plugin.converters.errors import WeightFileError
 from fcn_plugin.engine import (NonFiniteLossError, check_resume_file,
                                init_cpu_dist, latest_checkpoint)
+from fcn_plugin.errors import WeightFileError, run_tool
+from fcn_tools.runner import (add_runner_args, build_runner, load_tool_config,
+                              parse_runner_args)
 
 #: Errors whose message says all a user needs: shown without a traceback.
 USER_ERRORS = (WeightFileError, NonFiniteLossError)
@@ -122,4 +122,4 @@ def train(args: argparse.Namespace) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_tool(main)

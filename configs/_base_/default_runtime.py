@@ -11,6 +11,8 @@ env_cfg = dict(cudnn_benchmark=False)
 # killed and resumed with --resume repeats the uninterrupted run exactly
 # (dropout, random transforms). FCNNanGuardHook stops training at the first
 # NaN/inf loss, before a checkpoint with broken weights is written.
+# Checkpoints: the schedules use FCNCheckpointHook (atomic files). What
+# registers where: docs/architecture.md.
 custom_hooks = [
     dict(type='FCNWeightsHook'),
     dict(type='FCNIterSeedHook'),

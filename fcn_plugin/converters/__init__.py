@@ -6,14 +6,14 @@ Each one writes ``{'state_dict': ..., 'meta': {...}}`` that loads with
 """
 from .caffe_model import CaffeLayer, CaffeNet, read_caffemodel
 from .caffe_proto import caffe_messages
-from .convert import caffe2mmseg, torchfcn2mmseg, vgg2mmseg
-from .errors import WeightFileError
+from .convert import caffe2mmseg, summary, torchfcn2mmseg, vgg2mmseg
+from ..errors import WeightFileError
 from .layers import (CAFFE_INPUT, NET_TITLES, NETS, STAGES,
                      TORCHVISION_INPUT, expected_shapes, net_of_layers)
 
 __all__ = [
     'CAFFE_INPUT', 'CaffeLayer', 'CaffeNet', 'NETS', 'NET_TITLES', 'STAGES',
     'TORCHVISION_INPUT', 'WeightFileError', 'caffe2mmseg', 'caffe_messages',
-    'expected_shapes', 'net_of_layers', 'read_caffemodel', 'torchfcn2mmseg',
-    'vgg2mmseg'
+    'expected_shapes', 'net_of_layers', 'read_caffemodel', 'summary',
+    'torchfcn2mmseg', 'vgg2mmseg'
 ]

@@ -16,10 +16,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from google.protobuf.message import DecodeError
 
 from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
-from .errors import WeightFileError
+from ..errors import WeightFileError
 from .layers import (ATONCE_SCALES, NET_TITLES, SCORE_INPUTS, TRUNK_CONVS,
                      TRUNK_LAYERS, UPSCORE_KERNELS, fmt_shape, net_of_layers,
                      param_key)
@@ -82,6 +81,7 @@ def read_caffemodel(path: str) -> CaffeNet:
         raise WeightFileError(f'{path}: no such file')
     with open(path, 'rb') as f:
         data = f.read()
+    from google.protobuf.message import DecodeError
     msgs = caffe_messages(raw=True)
     try:
         net = msgs['NetParameter'].FromString(data)

@@ -34,14 +34,10 @@ Two variants are built from this one description: ``typed`` declares
 repeated field is one length-delimited record of little-endian values, so
 ``raw`` reads the same bytes without turning hundreds of millions of
 floats into Python objects; they go straight to ``numpy.frombuffer``.
+protobuf is imported when a schema is first built, not with the package.
 """
 from functools import lru_cache
-from typing import Dict, Type
-
-from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-from google.protobuf.message import Message
-
-FDP = descriptor_pb2.FieldDescriptorProto
+from typing import Any, Dict, Optional, Type
 
 #: ``V1LayerParameter.LayerType`` of BVLC caffe.proto.
 V1_LAYER_TYPES = {
@@ -63,8 +59,12 @@ V1_TO_V2_TYPES = {'CONVOLUTION': 'Convolution',
                   'DECONVOLUTION': 'Deconvolution'}
 
 
-def _field(msg, name, number, ftype, label=FDP.LABEL_OPTIONAL,
-           type_name=None, packed=False):
+def _field(msg: Any, name: str, number: int, ftype: int,
+           label: Optional[int] = None, type_name: Optional[str] = None,
+           packed: bool = False) -> None:
+    from google.protobuf.descriptor_pb2 import FieldDescriptorProto as FDP
+    if label is None:
+        label = FDP.LABEL_OPTIONAL
     field = msg.field.add(name=name, number=number, type=ftype, label=label)
     if type_name:
         field.type_name = type_name
@@ -72,7 +72,10 @@ def _field(msg, name, number, ftype, label=FDP.LABEL_OPTIONAL,
         field.options.packed = True
 
 
-def _file_proto(raw: bool) -> descriptor_pb2.FileDescriptorProto:
+def _file_proto(raw: bool) -> Any:
+    """The schema as a ``FileDescriptorProto``."""
+    from google.protobuf import descriptor_pb2
+    FDP = descriptor_pb2.FieldDescriptorProto
     package = 'fcn_caffe_raw' if raw else 'fcn_caffe'
     fdp = descriptor_pb2.FileDescriptorProto(
         name=f'{package}.proto', package=package, syntax='proto2')
@@ -124,7 +127,7 @@ def _file_proto(raw: bool) -> descriptor_pb2.FileDescriptorProto:
 
 
 @lru_cache(maxsize=None)
-def caffe_messages(raw: bool = True) -> Dict[str, Type[Message]]:
+def caffe_messages(raw: bool = True) -> Dict[str, Type[Any]]:
     """The message classes of the schema.
 
     Args:
@@ -135,6 +138,7 @@ def caffe_messages(raw: bool = True) -> Dict[str, Type[Message]]:
         dict[str, type]: ``NetParameter``, ``LayerParameter``,
         ``V1LayerParameter``, ``BlobProto`` and ``BlobShape`` classes.
     """
+    from google.protobuf import descriptor_pool, message_factory
     pool = descriptor_pool.DescriptorPool()
     fdp = _file_proto(raw)
     pool.Add(fdp)

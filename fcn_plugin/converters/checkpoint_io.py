@@ -8,7 +8,8 @@ from typing import Any, Dict, Mapping
 
 import torch
 
-from .errors import WeightFileError
+from ..errors import WeightFileError
+from ..utils.atomic_io import atomic_path
 
 
 def load_torch_file(path: str) -> Any:
@@ -119,17 +120,13 @@ def save_checkpoint(state_dict: Mapping[str, torch.Tensor],
     except OSError as err:
         raise WeightFileError(f'{dst}: cannot create {out_dir}: {err}') \
             from None
-    tmp = osp.join(out_dir, f'.{osp.basename(dst)}.{os.getpid()}.tmp')
     ckpt = dict(
         state_dict=OrderedDict(
             (k, _own_storage(v)) for k, v in state_dict.items()),
         meta=meta)
     try:
-        torch.save(ckpt, tmp)
-        torch.load(tmp, map_location='cpu', weights_only=True, mmap=True)
-        os.replace(tmp, dst)
+        with atomic_path(dst) as tmp:
+            torch.save(ckpt, tmp)
+            torch.load(tmp, map_location='cpu', weights_only=True, mmap=True)
     except OSError as err:
         raise WeightFileError(f'{dst}: cannot write: {err}') from None
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)

@@ -6,7 +6,7 @@ import torch
 
 from .caffe_model import convert_caffe_net, read_caffemodel
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
-from .errors import WeightFileError
+from ..errors import WeightFileError
 from .layers import CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT
 from .torchfcn import convert_torchfcn, torchfcn_net
 from .torchvision_vgg import convert_torchvision_vgg16
@@ -119,3 +119,31 @@ def torchfcn2mmseg(src: str, dst: str,
     notes = [f'{NET_TITLES[net]}: {how}'] + notes
     return _finish(out, net, src, dst, 'pytorch-fcn', 'torchfcn2mmseg',
                    'caffe', notes)
+
+
+def summary(meta: Mapping[str, Any], dst: str) -> str:
+    """What a conversion wrote, for the converter tools to print.
+
+    Args:
+        meta (Mapping): The meta a conversion returns.
+        dst (str): The checkpoint written.
+
+    Returns:
+        str: A few lines: net and source, widths, notes and the input
+        normalisation the ``data_preprocessor`` must use.
+    """
+    inp = meta['input']
+    classes = (f', {meta["num_classes"]} classes'
+               if 'num_classes' in meta else '')
+    lines = [
+        f'wrote {dst}: {NET_TITLES[meta["fcn_net"]]} from '
+        f'{meta["source"]} ({meta["source_format"]})',
+        f'  widths {meta["stage_channels"]}, fc {meta["fc_channels"]}'
+        f'{classes}',
+    ]
+    lines += [f'  note: {note}' for note in meta['notes']]
+    lines.append(
+        f'  input: {inp["origin"]} normalisation, data_preprocessor '
+        f'mean={inp["mean"]}, std={inp["std"]}, '
+        f'bgr_to_rgb={inp["bgr_to_rgb"]}')
+    return '\n'.join(lines)

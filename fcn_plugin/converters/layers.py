@@ -1,46 +1,27 @@
 """Layer names and parameter shapes of the plugin's FCN nets.
 
-One table describes which Caffe layer lands in which state-dict key of the
-plugin's ``EncoderDecoder`` (``backbone.conv1_1.weight``,
+Which Caffe layer lands in which state-dict key of the plugin's
+``EncoderDecoder`` (``backbone.conv1_1.weight``,
 ``decode_head.score_fr.bias`` ...) for every net of `FCN
-<https://arxiv.org/abs/1605.06211>`_, so the converters and the checkpoint
-checks agree on one contract.
+<https://arxiv.org/abs/1605.06211>`_. The layers, kernels and net names
+come from the models' own table (:mod:`fcn_plugin.models.net_table`), so
+the converters, the checkpoint checks and the nets agree on one contract.
 """
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-#: The 13 VGG16 convolutions, in order.
-TRUNK_CONVS = ('conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1',
-               'conv3_2', 'conv3_3', 'conv4_1', 'conv4_2', 'conv4_3',
-               'conv5_1', 'conv5_2', 'conv5_3')
-#: The trunk: the convs plus the convolutionalised classifier fc6/fc7.
-TRUNK_LAYERS = TRUNK_CONVS + ('fc6', 'fc7')
-#: Learned 1x1 score layers (with bias) and the trunk layer each one reads.
-SCORE_INPUTS = {'score_fr': 'fc7', 'score_pool4': 'conv4_3',
-                'score_pool3': 'conv3_3'}
-#: Bias-free transposed convs and their kernel sizes.
-UPSCORE_KERNELS = {'upscore': 64, 'upscore2': 4, 'upscore16': 32,
-                   'upscore_pool4': 4, 'upscore8': 16}
-#: The layers each head holds.
-HEAD_LAYERS = {
-    'vgg16': (),
-    'fcn32s': ('score_fr', 'upscore'),
-    'fcn16s': ('score_fr', 'upscore2', 'score_pool4', 'upscore16'),
-    'fcn8s': ('score_fr', 'upscore2', 'score_pool4', 'upscore_pool4',
-              'score_pool3', 'upscore8'),
-    'fcn8s-atonce': ('score_fr', 'upscore2', 'score_pool4', 'upscore_pool4',
-                     'score_pool3', 'upscore8'),
-}
-#: Every net a weight file can hold (``vgg16``: the trunk alone).
-NETS = tuple(HEAD_LAYERS)
-#: Training stage of each net: VGG16 -> 32s -> 16s -> 8s (at-once: one go).
-STAGES = {'vgg16': 0, 'fcn32s': 1, 'fcn16s': 2, 'fcn8s': 3,
-          'fcn8s-atonce': 3}
-#: Human-readable names.
-NET_TITLES = {'vgg16': 'VGG16 trunk', 'fcn32s': 'FCN-32s',
-              'fcn16s': 'FCN-16s', 'fcn8s': 'FCN-8s',
-              'fcn8s-atonce': 'FCN-8s at-once'}
-#: Fixed Scale constants of voc-fcn8s-atonce (not parameters).
-ATONCE_SCALES = {'scale_pool4': 0.01, 'scale_pool3': 0.0001}
+from fcn_plugin.models.net_table import (ATONCE_SCALES, HEAD_LAYERS,
+                                         NET_TITLES, NETS, SCORE_INPUTS,
+                                         STAGES, TRUNK_CONVS, TRUNK_LAYERS,
+                                         UPSCORE_KERNELS, net_layers,
+                                         net_of_layers)
+
+__all__ = [
+    'ATONCE_SCALES', 'CAFFE_INPUT', 'HEAD_LAYERS', 'NETS', 'NET_TITLES',
+    'SCORE_INPUTS', 'STAGES', 'TORCHVISION_INPUT', 'TRUNK_CONVS',
+    'TRUNK_LAYERS', 'UPSCORE_KERNELS', 'expected_shapes', 'fmt_shape',
+    'has_bias', 'layer_of', 'net_keys', 'net_of_layers', 'param_key',
+    'widths_of'
+]
 
 #: Input normalisation of Caffe VGG16 weights: BGR, 0-255, mean only.
 CAFFE_INPUT = dict(
@@ -76,7 +57,7 @@ def has_bias(layer: str) -> bool:
 def net_keys(net: str) -> List[str]:
     """All state-dict keys of ``net``, trunk first."""
     keys = []
-    for layer in TRUNK_LAYERS + HEAD_LAYERS[net]:
+    for layer in net_layers(net):
         keys.append(param_key(layer, 'weight'))
         if has_bias(layer):
             keys.append(param_key(layer, 'bias'))
@@ -91,7 +72,7 @@ def expected_shapes(net: str,
     """Parameter shapes of ``net`` for the given widths.
 
     Args:
-        net (str): One of :data:`NETS`.
+        net (str): A net of the table (:data:`STAGES`).
         stage_channels (Sequence[int]): Widths of the five conv stages.
         fc_channels (int): Width of fc6/fc7.
         num_classes (int, optional): Classes; needed unless ``net`` is
@@ -109,12 +90,17 @@ def expected_shapes(net: str,
         out[param_key(layer, 'weight')] = (cout, cin, 3, 3)
         out[param_key(layer, 'bias')] = (cout, )
         widths[layer] = cin = cout
-    out[param_key('fc6', 'weight')] = (fc_channels, cin, 7, 7)
-    out[param_key('fc6', 'bias')] = (fc_channels, )
-    out[param_key('fc7', 'weight')] = (fc_channels, fc_channels, 1, 1)
-    out[param_key('fc7', 'bias')] = (fc_channels, )
-    widths['fc7'] = fc_channels
-    for layer in HEAD_LAYERS[net]:
+    if 'fc6' in net_layers(net):
+        out[param_key('fc6', 'weight')] = (fc_channels, cin, 7, 7)
+        out[param_key('fc6', 'bias')] = (fc_channels, )
+        out[param_key('fc7', 'weight')] = (fc_channels, fc_channels, 1, 1)
+        out[param_key('fc7', 'bias')] = (fc_channels, )
+        widths['fc7'] = fc_channels
+    else:  # score_fr reads pool5
+        widths['fc7'] = cin
+    for layer in net_layers(net):
+        if layer in TRUNK_LAYERS:
+            continue
         if layer in SCORE_INPUTS:
             cin = widths[SCORE_INPUTS[layer]]
             out[param_key(layer, 'weight')] = (num_classes, cin, 1, 1)
@@ -124,23 +110,6 @@ def expected_shapes(net: str,
             out[param_key(layer, 'weight')] = (num_classes, num_classes, k,
                                                k)
     return out
-
-
-def net_of_layers(layers: Iterable[str]) -> str:
-    """The net a set of layer (or key) names belongs to, by its skips.
-
-    ``score_pool3`` means FCN-8s, ``score_pool4`` FCN-16s, ``score_fr``
-    FCN-32s, none of them the VGG16 trunk. FCN-8s and FCN-8s at-once
-    have the same layers; this returns ``'fcn8s'`` for both.
-    """
-    names = {n.split('.')[-2] if '.' in n else n for n in layers}
-    if 'score_pool3' in names:
-        return 'fcn8s'
-    if 'score_pool4' in names:
-        return 'fcn16s'
-    if 'score_fr' in names:
-        return 'fcn32s'
-    return 'vgg16'
 
 
 def widths_of(state_dict: Mapping[str, 'object']) -> Tuple[

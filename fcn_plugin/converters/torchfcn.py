@@ -12,7 +12,7 @@ from typing import Any, List, Mapping, Optional, Tuple
 
 import torch
 
-from .errors import WeightFileError
+from ..errors import WeightFileError
 from .layers import (HEAD_LAYERS, NET_TITLES, TRUNK_LAYERS, fmt_shape,
                      net_of_layers, param_key)
 

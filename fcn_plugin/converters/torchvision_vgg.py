@@ -4,7 +4,7 @@ from typing import Dict, List, Mapping, Tuple
 
 import torch
 
-from .errors import WeightFileError
+from ..errors import WeightFileError
 from .layers import TRUNK_CONVS, fmt_shape, param_key
 
 #: Index in ``torchvision.models.vgg16().features`` of each conv.

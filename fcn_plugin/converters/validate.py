@@ -3,7 +3,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 import torch
 
-from .errors import WeightFileError
+from ..errors import WeightFileError
 from .layers import (NET_TITLES, expected_shapes, fmt_shape, net_keys,
                      widths_of)
 

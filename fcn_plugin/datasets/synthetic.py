@@ -17,20 +17,59 @@ from PIL import Image
 
 from .voc_palette import VOC_IGNORE_INDEX, save_palette_png
 
-#: class index -> (shape, RGB colour) of the synthetic objects.
+#: class index -> (shape, RGB colour) of the synthetic objects. Every shape
+#: has corners and most have thin parts (wings, barbs, spikes, limbs, an
+#: antenna), which a coarse (32-px stride) prediction cannot follow.
 CLASS_STYLES: Dict[int, Tuple[str, Tuple[int, int, int]]] = {
-    1: ('ellipse', (215, 45, 40)),  # aeroplane: red ellipse
-    3: ('triangle', (40, 175, 60)),  # bird: green triangle
-    7: ('rectangle', (40, 80, 215)),  # car: blue rectangle
-    12: ('diamond', (235, 200, 30)),  # dog: yellow diamond
-    15: ('cross', (205, 60, 215)),  # person: magenta cross
+    1: ('plane', (215, 45, 40)),  # aeroplane: red, thin wings and tail
+    3: ('arrow', (40, 175, 60)),  # bird: green arrowhead with barbs
+    7: ('car', (40, 80, 215)),  # car: blue body, cabin and antenna
+    12: ('star', (235, 200, 30)),  # dog: yellow five-pointed star
+    15: ('figure', (205, 60, 215)),  # person: magenta stick figure
 }
 #: Split files of the synthetic set (ImageSets/Segmentation/<name>.txt).
 SPLITS = ('train', 'val', 'trainaug', 'aug', 'sbd_train', 'seg11valid')
 
 PathLike = Union[str, Path]
+Polygon = List[Tuple[float, float]]
 
 
+def _star(points: int = 5, inner: float = 0.38) -> Polygon:
+    angles = np.pi * np.arange(2 * points) / points - np.pi / 2
+    radii = np.where(np.arange(2 * points) % 2 == 0, 1., inner)
+    return list(zip(radii * np.cos(angles), radii * np.sin(angles)))
+
+
+def _octagon(cx: float, cy: float, r: float) -> Polygon:
+    angles = np.pi * np.arange(8) / 4 + np.pi / 8
+    return list(zip(cx + r * np.cos(angles), cy + r * np.sin(angles)))
+
+
+#: shape -> filled polygons in a unit frame (x right, y down, within
+#: [-1, 1]); each contains the origin, so an object centred in the image
+#: always shows.
+SHAPES: Dict[str, List[Polygon]] = {
+    'plane': [
+        [(-1., -.12), (1., -.12), (1., .12), (-1., .12)],  # fuselage
+        [(.3, 0.), (-.05, -1.), (-.3, -1.), (-.15, 0.), (-.3, 1.), (-.05, 1.)
+         ],  # swept wings
+        [(-.75, 0.), (-.95, -.5), (-1., -.5), (-1., .5), (-.95, .5)],  # tail
+    ],
+    'arrow': [[(1., 0.), (-1., -1.), (-.35, 0.), (-1., 1.)]],
+    'car': [
+        [(-1., -.05), (1., -.05), (1., .55), (-1., .55)],  # body
+        [(-.55, -.6), (.3, -.6), (.5, -.05), (-.75, -.05)],  # cabin
+        [(.62, -1.), (.72, -1.), (.72, -.05), (.62, -.05)],  # antenna
+    ],
+    'star': [_star()],
+    'figure': [
+        [(-.12, -.55), (.12, -.55), (.12, .45), (-.12, .45)],  # body
+        [(-.85, -.4), (.85, -.4), (.85, -.25), (-.85, -.25)],  # arms
+        [(-.12, .35), (.08, .45), (-.55, 1.), (-.75, 1.)],  # left leg
+        [(.12, .35), (-.08, .45), (.55, 1.), (.75, 1.)],  # right leg
+        _octagon(0., -.78, .22),  # head
+    ],
+}
 def _rng(seed: int, index: int, salt: int) -> np.random.Generator:
     return np.random.default_rng([seed, index, salt])
 
@@ -46,10 +85,9 @@ def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return img
 
 
-def _shape_mask(shape: str, h: int, w: int, cy: int, cx: int, ry: int,
-                rx: int) -> np.ndarray:
-    """A filled shape as a boolean ``(h, w)`` mask."""
-    mask = np.zeros((h, w), np.uint8)
+def _simple_mask(shape: str, mask: np.ndarray, cy: int, cx: int, ry: int,
+                 rx: int) -> bool:
+    """Draw one of the plain shapes of earlier versions; False if unknown."""
     if shape == 'ellipse':
         cv2.ellipse(mask, (cx, cy), (rx, ry), 0, 0, 360, 1, -1)
     elif shape == 'rectangle':
@@ -65,17 +103,77 @@ def _shape_mask(shape: str, h: int, w: int, cy: int, cx: int, ry: int,
         cv2.rectangle(mask, (cx - rx, cy - ty), (cx + rx, cy + ty), 1, -1)
         cv2.rectangle(mask, (cx - tx, cy - ry), (cx + tx, cy + ry), 1, -1)
     else:
+        return False
+    return True
+
+
+def _shape_mask(shape: str,
+                h: int,
+                w: int,
+                cy: int,
+                cx: int,
+                ry: int,
+                rx: int,
+                angle: float = 0.,
+                mirror: bool = False) -> np.ndarray:
+    """A filled shape as a boolean ``(h, w)`` mask.
+
+    Args:
+        shape (str): A key of :data:`SHAPES` (or one of the plain shapes
+            ``ellipse``, ``rectangle``, ``triangle``, ``diamond``,
+            ``cross``, which ignore ``angle`` and ``mirror``).
+        h (int): Mask height.
+        w (int): Mask width.
+        cy (int): Centre row.
+        cx (int): Centre column.
+        ry (int): Half-height of the unrotated shape.
+        rx (int): Half-width of the unrotated shape.
+        angle (float): Rotation in degrees (counter-clockwise on screen).
+        mirror (bool): Mirror the shape left-right before rotating.
+    """
+    mask = np.zeros((h, w), np.uint8)
+    if shape in SHAPES:
+        theta = np.deg2rad(angle)
+        cos, sin = np.cos(theta), np.sin(theta)
+        polys = []
+        for poly in SHAPES[shape]:
+            pts = np.asarray(poly, np.float64) * (-1. if mirror else 1., 1.)
+            x, y = pts[:, 0] * rx, pts[:, 1] * ry
+            xr, yr = cx + x * cos + y * sin, cy - x * sin + y * cos
+            polys.append(np.stack([xr, yr], 1).round().astype(np.int32))
+        cv2.fillPoly(mask, polys, 1)
+    elif not _simple_mask(shape, mask, cy, cx, ry, rx):
         raise ValueError(f'unknown synthetic shape {shape!r}')
     return mask.astype(bool)
 
 
-def synthetic_sample(seed: int,
-                     index: int,
-                     size: Tuple[int, int],
-                     classes: Sequence[int] = tuple(CLASS_STYLES),
-                     void_width: int = 1,
-                     salt: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+def _check_drawing(num_objects: Tuple[int, int],
+                   object_size: Tuple[float, float]) -> None:
+    low, high = num_objects
+    if not 1 <= low <= high:
+        raise ValueError(f'num_objects must be (least, most) with '
+                         f'1 <= least <= most, got {num_objects}')
+    small, large = object_size
+    if not 0 < small <= large:
+        raise ValueError(f'object_size must be (least, most) with '
+                         f'0 < least <= most, got {object_size}')
+
+
+def synthetic_sample(
+        seed: int,
+        index: int,
+        size: Tuple[int, int],
+        classes: Sequence[int] = tuple(CLASS_STYLES),
+        void_width: int = 1,
+        salt: int = 0,
+        num_objects: Tuple[int, int] = (1, 3),
+        object_size: Tuple[float, float] = (0.15, 0.3),
+        max_angle: float = 30.) -> Tuple[np.ndarray, np.ndarray]:
     """Draw one synthetic image and its label.
+
+    Objects are drawn one over the other (later ones occlude earlier
+    ones), each at a random place, size, aspect, rotation and mirroring,
+    in its class colour with a random tint and noise.
 
     Args:
         seed (int): The data set seed.
@@ -87,6 +185,12 @@ def synthetic_sample(seed: int,
             sides of every object boundary (0 for none).
         salt (int): Extra stream selector, so a second set (e.g. a synthetic
             SBD) draws different pictures for the same ids.
+        num_objects (tuple[int, int]): Least and most objects per image.
+            Defaults to (1, 3).
+        object_size (tuple[float, float]): Range of an object's half-size
+            as a fraction of the image's height and width. Defaults to
+            (0.15, 0.3).
+        max_angle (float): Largest rotation in degrees. Defaults to 30.
 
     Returns:
         tuple[np.ndarray, np.ndarray]: ``(H, W, 3)`` uint8 RGB image and
@@ -99,17 +203,23 @@ def synthetic_sample(seed: int,
     if unknown or not classes:
         raise ValueError(f'synthetic classes must be a non-empty subset of '
                          f'{sorted(CLASS_STYLES)}, got {list(classes)}')
+    _check_drawing(num_objects, object_size)
+    low, high = num_objects
+    small, large = object_size
     rng = _rng(seed, index, salt)
     img = _background(rng, h, w)
     label = np.zeros((h, w), np.uint8)
-    for _ in range(int(rng.integers(1, 4))):
+    for _ in range(int(rng.integers(low, high + 1))):
         cls = int(classes[int(rng.integers(len(classes)))])
         shape, colour = CLASS_STYLES[cls]
-        ry = max(int(h * rng.uniform(0.15, 0.3)), 1)
-        rx = max(int(w * rng.uniform(0.15, 0.3)), 1)
+        ry = max(int(h * rng.uniform(small, large)), 1)
+        rx = max(int(w * rng.uniform(small, large)), 1)
         cy = int(rng.integers(0, h))
         cx = int(rng.integers(0, w))
-        mask = _shape_mask(shape, h, w, cy, cx, ry, rx)
+        angle = rng.uniform(-max_angle, max_angle)
+        mirror = bool(rng.integers(2))
+        mask = _shape_mask(shape, h, w, cy, cx, ry, rx, angle, mirror)
+        mask[cy, cx] = True  # a tiny object still shows
         tint = np.asarray(colour) + rng.integers(-15, 16, 3)
         img[mask] = tint + rng.normal(0, 6, (int(mask.sum()), 3))
         label[mask] = cls
@@ -124,11 +234,16 @@ def _write_list(path: Path, ids: Sequence[str]) -> None:
     path.write_text(''.join(f'{i}\n' for i in ids))
 
 
-def _split_ids(num_images: int) -> Tuple[List[str], List[str]]:
+def _split_ids(num_images: int,
+               num_val: Optional[int] = None) -> Tuple[List[str], List[str]]:
     ids = [f'2008_{i:06d}' for i in range(num_images)]
     if num_images == 1:
         return ids, ids
-    num_val = max(1, num_images // 4)
+    if num_val is None:
+        num_val = max(1, num_images // 4)
+    if not 1 <= num_val < num_images:
+        raise ValueError(f'num_val must be between 1 and num_images - 1 '
+                         f'({num_images - 1}), got {num_val}')
     return ids[:-num_val], ids[-num_val:]
 
 
@@ -139,7 +254,11 @@ def make_synthetic_voc(out_dir: PathLike,
                        classes: Sequence[int] = tuple(CLASS_STYLES),
                        void_width: int = 1,
                        official_only: bool = False,
-                       jpeg_quality: int = 90) -> Path:
+                       jpeg_quality: int = 90,
+                       num_val: Optional[int] = None,
+                       num_objects: Tuple[int, int] = (1, 3),
+                       object_size: Tuple[float, float] = (0.15, 0.3),
+                       max_angle: float = 30.) -> Path:
     """Write a synthetic VOC data set in the VOC2012 layout.
 
     ``out_dir/VOC2012`` receives ``JPEGImages/<id>.jpg``,
@@ -150,7 +269,8 @@ def make_synthetic_voc(out_dir: PathLike,
     ``aug``, ``sbd_train`` and ``seg11valid``. The last quarter of the ids
     (at least one) is ``val``; ``trainaug`` and ``sbd_train`` equal
     ``train``, ``seg11valid`` equals ``val`` and ``aug`` is ``train`` minus
-    its first id (empty with a single image).
+    its first id (empty with a single image). See :func:`synthetic_sample`
+    for the pictures.
 
     Args:
         out_dir (str | Path): Folder to create ``VOC2012`` in (typically
@@ -163,12 +283,20 @@ def make_synthetic_voc(out_dir: PathLike,
         official_only (bool): Write only what the official VOC2012 trainval
             archive has (to feed ``tools/prepare_voc.py``).
         jpeg_quality (int): JPEG quality of the images.
+        num_val (int, optional): Number of ``val`` images (the last ids).
+            Defaults to a quarter of ``num_images``, at least one.
+        num_objects (tuple[int, int]): Least and most objects per image.
+        object_size (tuple[float, float]): Range of an object's half-size
+            as a fraction of the image's height and width.
+        max_angle (float): Largest rotation of an object in degrees.
 
     Returns:
         Path: The ``VOC2012`` folder.
     """
     if num_images < 1:
         raise ValueError(f'num_images must be at least 1, got {num_images}')
+    train, val = _split_ids(num_images, num_val)
+    _check_drawing(num_objects, object_size)
     voc = Path(out_dir) / 'VOC2012'
     sets = voc / 'ImageSets' / 'Segmentation'
     subdirs = ['JPEGImages', 'SegmentationClass']
@@ -177,11 +305,17 @@ def make_synthetic_voc(out_dir: PathLike,
     for sub in subdirs:
         (voc / sub).mkdir(parents=True, exist_ok=True)
     sets.mkdir(parents=True, exist_ok=True)
-    train, val = _split_ids(num_images)
     ids = list(dict.fromkeys(train + val))
     for index, name in enumerate(ids):
-        img, label = synthetic_sample(seed, index, tuple(size), classes,
-                                      void_width)
+        img, label = synthetic_sample(
+            seed,
+            index,
+            tuple(size),
+            classes,
+            void_width,
+            num_objects=tuple(num_objects),
+            object_size=tuple(object_size),
+            max_angle=max_angle)
         Image.fromarray(img).save(
             voc / 'JPEGImages' / f'{name}.jpg', quality=jpeg_quality)
         save_palette_png(label, voc / 'SegmentationClass' / f'{name}.png')

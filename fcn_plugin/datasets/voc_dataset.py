@@ -1,11 +1,14 @@
-"""PASCAL VOC with up-front checks of the data root and split file."""
+"""PASCAL VOC with up-front checks of its files, naming files that fail."""
 import os.path as osp
-from typing import List
+from typing import Any, List
 
 import mmengine
+from mmcv.transforms import LoadImageFromFile
 
 from mmseg.datasets import PascalVOCDataset
+from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import DATASETS
+from .transforms import check_jpeg_complete
 
 #: How many missing files an error message lists by name.
 _SHOWN = 5
@@ -13,6 +16,18 @@ _SHOWN = 5
 
 def _is_local(path: str) -> bool:
     return '://' not in path
+
+
+def _named_error(what: str, path: str, err: Exception) -> Exception:
+    """The error of a loader that failed on ``path``, naming the file."""
+    if isinstance(err, FileNotFoundError):
+        return FileNotFoundError(f'{what} file {path} does not exist')
+    if what == 'image':
+        check_jpeg_complete(path)  # raises the precise message if truncated
+    detail = str(err).strip()
+    if detail and path not in detail:
+        return ValueError(f'cannot decode {what} {path}: {detail}')
+    return ValueError(f'cannot decode {what} {path}')
 
 
 @DATASETS.register_module()
@@ -29,7 +44,11 @@ class FCNVOCDataset(PascalVOCDataset):
     least one id, and that every listed id has an image and a label. Each
     failure raises one error naming the path at fault, instead of an
     ``AssertionError`` at start-up or a crash deep inside a data loader
-    worker. Only local paths are checked.
+    worker. Only local paths are checked. While loading a sample, an image
+    or label that has disappeared or cannot be decoded by the pipeline's
+    ``LoadImageFromFile`` / ``LoadAnnotations`` raises one error naming the
+    file (the decoders' own messages often do not); the checks of the
+    loaded data are ``CheckSegData``'s.
 
     Args:
         ann_file (str): Split file, one image id per line, relative to
@@ -68,6 +87,36 @@ class FCNVOCDataset(PascalVOCDataset):
         if self.check_files:
             self._check_items(data_list)
         return data_list
+
+    def prepare_data(self, idx: int) -> Any:
+        """Run the pipeline on sample ``idx``, naming a file that fails.
+
+        Args:
+            idx (int): Index of the sample.
+
+        Returns:
+            Any: The pipeline's output, or None if a step returned None.
+
+        Raises:
+            FileNotFoundError: If the image or label file has gone.
+            ValueError: If the image or label cannot be decoded (a truncated
+                JPEG is named as such).
+        """
+        data = self.get_data_info(idx)
+        for step in self.pipeline.transforms:
+            try:
+                data = step(data)
+            except Exception as err:
+                if isinstance(step, LoadImageFromFile):
+                    raise _named_error('image', data.get('img_path'),
+                                       err) from err
+                if isinstance(step, LoadAnnotations):
+                    raise _named_error('label', data.get('seg_map_path'),
+                                       err) from err
+                raise
+            if data is None:
+                return None
+        return data
 
     def _check_layout(self) -> None:
         root = self.data_root

@@ -1,6 +1,6 @@
 """The PASCAL VOC colour map and palette-label helpers."""
 from pathlib import Path
-from typing import Dict, List, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from PIL import Image
@@ -81,13 +81,61 @@ def read_label_indices(path: Union[str, Path]) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-def save_palette_png(label: np.ndarray, path: Union[str, Path]) -> None:
-    """Save class indices as a palette PNG with the VOC colour map.
+def palette_table(
+        palette: Optional[Sequence[Sequence[int]]] = None) -> np.ndarray:
+    """A 256x3 uint8 colour table for label maps.
 
     Args:
-        label (np.ndarray): ``(H, W)`` uint8 class indices.
+        palette (Sequence[Sequence[int]], optional): RGB colour of each
+            class (a dataset's ``metainfo['palette']``), at most 255 of
+            them; indices past the classes are black and the void index 255
+            keeps VOC's void colour. Defaults to the full VOC colour map.
+
+    Returns:
+        np.ndarray: (256, 3) uint8 table indexed by class.
+    """
+    voc = np.asarray(voc_palette(), np.uint8).reshape(256, 3)
+    if palette is None:
+        return voc
+    if len(palette) > VOC_IGNORE_INDEX:
+        raise ValueError('a palette PNG holds at most '
+                         f'{VOC_IGNORE_INDEX} classes, got {len(palette)}')
+    table = np.zeros((256, 3), np.uint8)
+    table[:len(palette)] = np.asarray(palette, np.uint8).reshape(-1, 3)
+    table[VOC_IGNORE_INDEX] = voc[VOC_IGNORE_INDEX]
+    return table
+
+
+def colorize(label: np.ndarray,
+             palette: Optional[Sequence[Sequence[int]]] = None) -> np.ndarray:
+    """Paint a label map.
+
+    Args:
+        label (np.ndarray): (H, W) class indices; 255 is void.
+        palette (Sequence[Sequence[int]], optional): See
+            :func:`palette_table`. Defaults to the VOC colour map.
+
+    Returns:
+        np.ndarray: (H, W, 3) uint8 RGB image.
+    """
+    return palette_table(palette)[label.astype(np.uint8)]
+
+
+def save_palette_png(
+        label: np.ndarray,
+        path: Union[str, Path],
+        palette: Optional[Sequence[Sequence[int]]] = None) -> None:
+    """Save class indices as a palette ('P' mode) PNG.
+
+    The pixel values stay the class indices (as in VOC's
+    ``SegmentationClass`` PNGs), so the file can be evaluated directly.
+
+    Args:
+        label (np.ndarray): ``(H, W)`` uint8 class indices; 255 is void.
         path (str | Path): Where to write the PNG.
+        palette (Sequence[Sequence[int]], optional): See
+            :func:`palette_table`. Defaults to the VOC colour map.
     """
     img = Image.fromarray(np.ascontiguousarray(label, np.uint8))
-    img.putpalette(voc_palette())  # L -> P, indices kept
+    img.putpalette(palette_table(palette).flatten().tolist())  # L -> P
     img.save(path, format='PNG')

@@ -1,31 +1,34 @@
 """Runner hook that checks and reports the weight files a config names."""
 import os.path as osp
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import torch.nn as nn
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import BaseModule, is_model_wrapper
-from mmengine.runner import BaseLoop
-
+from mmengine.optim import BaseOptimWrapper
+from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmseg.registry import HOOKS
-from fcn_plugin.converters.errors import (MissingWeightFileError,
-                                          WeightFileError)
-from .weight_check import (PREVIOUS_STAGE, LoadPlan, check_input,
-                           load_for_check, missing_file_message, model_net,
-                           plan_load)
+
+from fcn_plugin.errors import MissingWeightFileError, WeightFileError
+from fcn_plugin.models.net_table import PREVIOUS_STAGE, trunk_net_of
+from .weight_check import (LoadPlan, check_input, load_for_check,
+                           missing_file_message, model_net, plan_load,
+                           preprocessor_input)
 
 #: The prefix MMEngine's ``Runner.load_checkpoint`` strips by default.
 _MODULE_PREFIX = re.compile(r'^module\.')
 
 
-def _pretrained_cfgs(module: nn.Module) -> List[Dict[str, Any]]:
-    cfgs = getattr(module, 'init_cfg', None) if isinstance(
-        module, BaseModule) else None
-    if isinstance(cfgs, dict):
-        cfgs = [cfgs]
-    return [c for c in cfgs or [] if c.get('type') == 'Pretrained']
+def _pretrained(model: nn.Module) -> Iterator[Tuple[str, nn.Module, dict]]:
+    """``(setting, module, cfg)`` of every ``Pretrained`` ``init_cfg``."""
+    for name, module in model.named_modules():
+        cfgs = module.init_cfg if isinstance(module, BaseModule) else None
+        for cfg in [cfgs] if isinstance(cfgs, dict) else cfgs or []:
+            if cfg.get('type') == 'Pretrained':
+                yield (f'model.{name}.init_cfg' if name else
+                       'model.init_cfg'), module, cfg
 
 
 @HOOKS.register_module()
@@ -34,21 +37,24 @@ class FCNWeightsHook(Hook):
 
     For the nets of `FCN <https://arxiv.org/abs/1605.06211>`_, whose
     weights always come from a local file, this hook makes mistakes fail
-    at once with one message naming the file:
+    at once with one message naming the file. MMEngine does the loading
+    (``load_from``, ``resume``, ``init_cfg=dict(type='Pretrained')``); the
+    hook only checks and reports, at MMEngine's public hook points:
 
-    - ``before_run``: each file the run will read (``load_from``, and when
-      training every ``init_cfg=dict(type='Pretrained', ...)``) must exist
-      and be local; a missing file names the converter command that writes
-      it. Pretrained files are checked against the module they initialise
-      (keys, shapes, input normalisation).
-    - ``after_load_checkpoint`` (``load_from`` and ``tools/test.py CONFIG
-      CKPT``): the file must hold the config's net with the same shapes
-      (number of classes, widths). When training, a file of an earlier
-      stage initialises the net as in the paper's staged training
-      (VGG16 -> FCN-32s -> FCN-16s -> FCN-8s): shared layers are copied,
-      new score layers stay zero and upscore layers bilinear, and the old
-      upscore layers without a place in the new net are dropped from the
-      checkpoint and reported (e.g. the 32s ``upscore`` in FCN-16s).
+    - ``before_run``: each file the run will read (the config's
+      ``load_from``, and when training every ``Pretrained`` ``init_cfg``)
+      must exist and be local; a missing file names the converter command
+      that writes it. Pretrained files are checked against the module they
+      initialise (keys, shapes, input normalisation).
+    - ``after_load_checkpoint`` (``load_from``, ``resume`` and
+      ``tools/test.py CONFIG CKPT``): the file must hold the config's net
+      with the same shapes (number of classes, widths). When training
+      from ``load_from``, a file of an earlier stage initialises the net as
+      in the paper's staged training (VGG16 -> FCN-32s -> FCN-16s ->
+      FCN-8s): shared layers are copied, new score layers stay zero and
+      upscore layers bilinear, and the old upscore layers without a place
+      in the new net are dropped from the checkpoint and reported (e.g.
+      the 32s ``upscore`` in FCN-16s).
     - ``before_save_checkpoint``: records ``meta['fcn_net']`` and the input
       normalisation, so the next stage can check them.
 
@@ -64,7 +70,6 @@ class FCNWeightsHook(Hook):
 
     def __init__(self, check_input: bool = True) -> None:
         self.check_input = check_input
-        self._source: Optional[str] = None
         self._training = False
         #: The :class:`LoadPlan` of the last file checked or loaded.
         self.last_plan: Optional[LoadPlan] = None
@@ -74,70 +79,64 @@ class FCNWeightsHook(Hook):
         model = runner.model
         return model.module if is_model_wrapper(model) else model
 
-    def _files(self, runner, model: nn.Module,
-               net: Optional[str]) -> List[Tuple[str, str, str, Any]]:
-        """(path, setting, expected net, (module, cfg) or None) to check."""
-        files = []
-        if runner._load_from:
-            setting = 'resume' if runner._resume else 'load_from'
-            want = PREVIOUS_STAGE[net] if (
-                self._training and net and not runner._resume) else net
-            files.append((runner._load_from, setting, want, None))
-        if self._training:
-            for name, module in model.named_modules():
-                for cfg in _pretrained_cfgs(module):
-                    where = f'model.{name}.init_cfg' if name else \
-                        'model.init_cfg'
-                    want = 'vgg16' if name == 'backbone' else net
-                    files.append((cfg.get('checkpoint'), where, want,
-                                  (module, cfg)))
-        return files
-
     def before_run(self, runner) -> None:
         """Fail at once on a missing, remote or unfitting weight file."""
         model = self._model(runner)
-        self._training = isinstance(runner._train_loop, BaseLoop)
-        self._source = runner._load_from
+        # Runner.train() builds the optimizer before this hook point;
+        # val() and test() do not.
+        self._training = isinstance(runner.optim_wrapper, BaseOptimWrapper)
         net = model_net(model)
-        for path, setting, want, target in self._files(runner, model, net):
-            if not isinstance(path, str) or '://' in path:
-                raise WeightFileError(
-                    f'{setting}={path!r}: weights are read from local files '
-                    'only (nothing is downloaded); convert them into '
-                    'checkpoints/ (see docs/weights.md)')
-            if not osp.isfile(osp.expanduser(path)):
-                staged = want if want != net else None
-                raise MissingWeightFileError(
-                    missing_file_message(path, setting, net or want or
-                                         'vgg16', staged))
-            if target is not None:
-                self._check_pretrained(path, setting, *target, model, net)
+        load_from = runner.cfg.get('load_from', None)
+        if load_from:
+            resume = bool(runner.cfg.get('resume', False))
+            staged = self._training and not resume and net is not None
+            self._check_file(load_from, 'resume' if resume else 'load_from',
+                             net, PREVIOUS_STAGE[net] if staged else net)
+        if not self._training:
+            return
+        for setting, module, cfg in _pretrained(model):
+            want = 'vgg16' if module is getattr(model, 'backbone',
+                                                None) else net
+            path = cfg.get('checkpoint')
+            self._check_file(path, setting, net, want)
+            self._check_pretrained(path, setting, module, cfg, model, net)
+
+    @staticmethod
+    def _check_file(path: Any, setting: str, net: Optional[str],
+                    want: Optional[str]) -> None:
+        """Fail on a remote or missing file, naming how to make it."""
+        if not isinstance(path, str) or '://' in path:
+            raise WeightFileError(
+                f'{setting}={path!r}: weights are read from local files '
+                'only (nothing is downloaded); convert them into '
+                'checkpoints/ (see docs/weights.md)')
+        if not osp.isfile(osp.expanduser(path)):
+            raise MissingWeightFileError(
+                missing_file_message(path, setting, net or want or 'vgg16',
+                                     want if want != net else None))
 
     def _check_pretrained(self, path: str, setting: str, module: nn.Module,
                           cfg: Dict[str, Any], model: nn.Module,
                           net: Optional[str]) -> None:
+        """Check a ``Pretrained`` file against the module it initialises."""
         ckpt = load_for_check(path)
         state = ckpt.get('state_dict', ckpt)
         meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), dict) \
             else None
         where = f'{path} ({setting})'
-        prefix = cfg.get('prefix')
+        prefix = cfg.get('prefix') or ''
+        if prefix and not prefix.endswith('.'):
+            prefix += '.'
         if prefix:
-            prefix = prefix if prefix.endswith('.') else prefix + '.'
-            state = {
-                k[len(prefix):]: v for k, v in state.items()
-                if k.startswith(prefix)
-            }
+            # MMEngine loads the keys under the prefix, without it.
+            state = {k: v for k, v in state.items() if k.startswith(prefix)}
             if not state:
                 raise WeightFileError(
-                    f'{path} ({setting}): no key starts with '
-                    f'prefix={cfg["prefix"]!r}')
-            state = {f'{prefix}{k}': v for k, v in state.items()}
-            shapes = {f'{prefix}{k}': tuple(v.shape)
-                      for k, v in module.state_dict().items()}
-        else:
-            shapes = {k: tuple(v.shape)
-                      for k, v in module.state_dict().items()}
+                    f'{where}: no key starts with prefix={cfg["prefix"]!r}')
+        shapes = {
+            prefix + k: tuple(v.shape)
+            for k, v in module.state_dict().items()
+        }
         if not set(shapes) & set(state):
             raise WeightFileError(
                 f'{where}: none of its keys (e.g. {next(iter(state), None)})'
@@ -145,7 +144,7 @@ class FCNWeightsHook(Hook):
                 f'{next(iter(shapes), None)}); set prefix= (e.g. '
                 "prefix='backbone.' for a trunk file on the backbone)")
         whole = module is model and net is not None
-        target = net if whole else 'vgg16'
+        target = net if whole else trunk_net_of(module)
         # With a prefix only part of the file is used: its net is read off
         # the selected keys, not off meta['fcn_net'].
         plan = plan_load(shapes, target, state, where,
@@ -156,19 +155,22 @@ class FCNWeightsHook(Hook):
         print_log(plan.describe(where, target), logger='current')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        """Check a ``load_from`` checkpoint; drop layers with no place."""
+        """Check a loaded checkpoint; drop layers with no place."""
         model = self._model(runner)
         net = model_net(model)
         if net is None:
             return
-        source = self._source or 'the loaded checkpoint'
+        resume = bool(runner.cfg.get('resume', False))
+        source = runner.cfg.get('load_from', None) or (
+            resume and find_latest_checkpoint(runner.work_dir)
+        ) or 'the loaded checkpoint'
         state = checkpoint.get('state_dict', checkpoint)
         revised = {_MODULE_PREFIX.sub('', k): v for k, v in state.items()}
         meta = checkpoint.get('meta') if isinstance(
             checkpoint.get('meta'), dict) else None
         shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
         plan = plan_load(shapes, net, revised, source, meta,
-                         staged=self._training)
+                         staged=self._training and not resume)
         if self.check_input:
             check_input(meta, model, source)
         for key in list(state):
@@ -179,7 +181,6 @@ class FCNWeightsHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         """Record the net and its input normalisation in the meta."""
-        from .weight_check import preprocessor_input
         model = self._model(runner)
         net = model_net(model)
         meta = checkpoint.setdefault('meta', {})
@@ -191,4 +192,3 @@ class FCNWeightsHook(Hook):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(check_input={self.check_input})'
-

@@ -5,8 +5,9 @@ from typing import Any, Iterator, Optional
 import numpy as np
 import torch
 from mmengine.hooks import Hook
-
 from mmseg.registry import HOOKS
+
+from .mmengine_patches import wrap_train_batches
 
 #: Streams of random numbers: one for loading a batch, one for the step.
 DATA_STREAM, STEP_STREAM = 0, 1
@@ -81,7 +82,9 @@ class FCNIterSeedHook(Hook):
       random in the step);
     - for iteration-based loops, before each batch is loaded they are
       seeded from ``(runner.seed, batch index)`` (see
-      :class:`SeededBatches`).
+      :class:`SeededBatches`; MMEngine has no hook point between loading
+      a batch and running it, so the loop's batch iterator is wrapped by
+      :func:`~fcn_plugin.engine.mmengine_patches.wrap_train_batches`).
 
     ``runner.seed`` already includes the rank when
     ``randomness.diff_rank_seed=True``, and a resumed runner takes the
@@ -98,12 +101,13 @@ class FCNIterSeedHook(Hook):
 
     def before_train(self, runner) -> None:
         """Wrap the iteration-based loop's batch iterator."""
-        loop = runner.train_loop
-        batches = getattr(loop, 'dataloader_iterator', None)
-        if batches is None or isinstance(batches, SeededBatches):
-            return
-        self._batches = SeededBatches(batches, runner.seed)
-        loop.dataloader_iterator = self._batches
+
+        def seeded(batches: Iterator) -> Iterator:
+            if isinstance(batches, SeededBatches):
+                return batches
+            return SeededBatches(batches, runner.seed)
+
+        self._batches = wrap_train_batches(runner.train_loop, seeded)
 
     def before_train_iter(self,
                           runner,

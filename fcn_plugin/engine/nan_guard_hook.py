@@ -1,12 +1,14 @@
 """Stop training at the first non-finite loss, before it is saved."""
 import math
+import os.path as osp
 from typing import Any, Dict, Mapping, Optional
 
 import torch
 from mmengine.dist import all_reduce
 from mmengine.hooks import Hook
-
 from mmseg.registry import HOOKS
+
+from fcn_plugin.errors import NonFiniteLossError
 
 HINT = ('Lower the learning rate (optim_wrapper.optimizer.lr) or clip '
         'gradients (optim_wrapper.clip_grad), and check the data (labels '
@@ -14,10 +16,6 @@ HINT = ('Lower the learning rate (optim_wrapper.optimizer.lr) or clip '
         'that fail to load). For the paper recipe, lr=1e-10 with the '
         "summed loss (loss_decode reduction='sum') is right; a mean loss "
         "(reduction='mean') takes rates around 1e-3.")
-
-
-class NonFiniteLossError(FloatingPointError):
-    """The training loss or the weights stopped being finite numbers."""
 
 
 def _bad_values(values: Mapping[str, Any]) -> Dict[str, float]:
@@ -94,7 +92,13 @@ class FCNNanGuardHook(Hook):
 
     @staticmethod
     def _stop(runner, what: str) -> None:
-        last = runner.message_hub.get_info('last_ckpt')
+        # The record, not the message hub: MMEngine names the checkpoint
+        # there before saving it (before_save_checkpoint sees the new name).
+        record = osp.join(runner.work_dir, 'last_checkpoint')
+        last = None
+        if osp.isfile(record):
+            with open(record) as f:
+                last = f.read().strip() or None
         kept = f' The last checkpoint, {last}, is kept.' if last else ''
         message = f'Training stopped: {what}.{kept} {HINT}'
         runner.logger.error(message)

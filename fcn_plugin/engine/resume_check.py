@@ -5,7 +5,7 @@ import zipfile
 from glob import glob
 from typing import List, Optional
 
-from fcn_plugin.converters.errors import WeightFileError
+from fcn_plugin.errors import WeightFileError
 
 #: Checkpoints of MMEngine's ``CheckpointHook`` (``filename_tmpl``).
 _STEP_FILE = re.compile(r'^(iter|epoch)_(\d+)\.pth$')

@@ -3,18 +3,17 @@
 Used by :class:`~fcn_plugin.engine.FCNWeightsHook`; plain functions so
 that they can be tested and reused without a Runner.
 """
-import os.path as osp
-import pickle
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import torch
 import torch.nn as nn
 
-from fcn_plugin.converters.errors import WeightFileError
-from fcn_plugin.converters.layers import (NET_TITLES, STAGES,
-                                          UPSCORE_KERNELS, fmt_shape,
+from fcn_plugin.errors import WeightFileError
+from fcn_plugin.converters.layers import (NET_TITLES, STAGES, fmt_shape,
                                           layer_of, net_of_layers)
+from fcn_plugin.models.net_table import (PREVIOUS_STAGE, droppable_layers,
+                                         variant_mismatch)
 
 #: Converter commands that produce each kind of weight file.
 VGG_HINTS = (
@@ -28,24 +27,12 @@ CAFFE_RELEASES = {'fcn32s': 'fcn32s-heavy-pascal.caffemodel',
                   'fcn16s': 'fcn16s-heavy-pascal.caffemodel',
                   'fcn8s': 'fcn8s-heavy-pascal.caffemodel',
                   'fcn8s-atonce': 'fcn8s-atonce-pascal.caffemodel'}
-#: The net each net is trained from (the paper's staged training).
-PREVIOUS_STAGE = {'fcn32s': 'vgg16', 'fcn16s': 'fcn32s', 'fcn8s': 'fcn16s',
-                  'fcn8s-atonce': 'vgg16'}
 
 
 def model_net(model: nn.Module) -> Optional[str]:
     """The FCN net of a segmentor (None if it is not one of the plugin's)."""
-    from fcn_plugin.models.decode_heads import (FCN8sHead, FCN16sHead,
-                                                FCN32sHead)
-    head = getattr(model, 'decode_head', None)
-    if isinstance(head, FCN8sHead):
-        scaled = head.scale_pool4 != 1 or head.scale_pool3 != 1
-        return 'fcn8s-atonce' if scaled else 'fcn8s'
-    if isinstance(head, FCN16sHead):
-        return 'fcn16s'
-    if isinstance(head, FCN32sHead):
-        return 'fcn32s'
-    return None
+    from fcn_plugin.models import net_name_of
+    return net_name_of(model)
 
 
 def checkpoint_net(state_dict: Mapping[str, Any],
@@ -58,7 +45,10 @@ def checkpoint_net(state_dict: Mapping[str, Any],
 
 def converter_hint(path: str, net: str) -> str:
     """Commands that write ``path`` holding ``net`` weights."""
-    if net == 'vgg16':
+    if net not in CAFFE_RELEASES and not net.startswith('vgg16'):
+        lines = [f'train the {NET_TITLES[net]} config (no released '
+                 'weights exist for this variant)']
+    elif net.startswith('vgg16'):
         lines = [h.format(path=path) for h in VGG_HINTS]
     else:
         lines = [
@@ -158,11 +148,11 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
         WeightFileError: Naming the file, the nets, the layers and shapes.
     """
     src_net = checkpoint_net(state_dict, meta)
-    if {src_net, net} == {'fcn8s', 'fcn8s-atonce'}:
+    mismatch = variant_mismatch(src_net, net)
+    if mismatch:
         raise WeightFileError(
             f'{source} holds {NET_TITLES[src_net]} weights (meta fcn_net), '
-            f'but the config builds {NET_TITLES[net]}; their pool3/pool4 '
-            'skips are scaled differently')
+            f'but the config builds {NET_TITLES[net]}; {mismatch}')
     wrong = [
         k for k in model_shapes if k in state_dict
         and tuple(state_dict[k].shape) != tuple(model_shapes[k])
@@ -197,8 +187,7 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
         return LoadPlan(src_net, copied=copied)
     bad_missing = [k for k in missing if not k.startswith('decode_head.')]
     bad_unexpected = [
-        k for k in unexpected if not k.startswith('decode_head.')
-        or layer_of(k) not in UPSCORE_KERNELS
+        k for k in unexpected if layer_of(k) not in droppable_layers(net)
     ]
     if bad_missing or bad_unexpected:
         raise WeightFileError(
@@ -250,21 +239,15 @@ def check_input(meta: Optional[Mapping[str, Any]], model: nn.Module,
 
 
 def load_for_check(path: str) -> Dict[str, Any]:
-    """Load a local checkpoint safely and cheaply (memory-mapped)."""
-    from fcn_plugin.utils.safe_checkpoint import mmengine_safe_globals
-    path = osp.expanduser(path)
-    try:
-        with torch.serialization.safe_globals(mmengine_safe_globals()):
-            try:
-                ckpt = torch.load(path, map_location='cpu',
-                                  weights_only=True, mmap=True)
-            except RuntimeError:  # legacy (non-zip) files cannot be mapped
-                ckpt = torch.load(path, map_location='cpu',
-                                  weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as err:
-        raise WeightFileError(
-            f'{path} is not a safely loadable checkpoint: '
-            f'{str(err).strip().splitlines()[0][:200]}') from None
+    """Load a local checkpoint safely and cheaply (memory-mapped).
+
+    Raises:
+        UnsafeCheckpointError: The file holds a pickled object outside the
+            allowlist; it is not loaded.
+        WeightFileError: The file is unreadable or holds no mapping.
+    """
+    from fcn_plugin.utils.safe_checkpoint import safe_load
+    ckpt = safe_load(path, map_location='cpu', mmap=True)
     if not isinstance(ckpt, Mapping):
         raise WeightFileError(f'{path} does not hold a state dict')
     return ckpt

@@ -2,7 +2,6 @@
 from typing import Dict, Sequence
 
 import numpy as np
-from scipy.ndimage import distance_transform_edt
 
 
 def label_boundary(label: np.ndarray) -> np.ndarray:
@@ -47,6 +46,7 @@ def trimap_bands(label: np.ndarray,
     Returns:
         dict[int, np.ndarray]: Boolean (H, W) band mask for each width.
     """
+    from scipy.ndimage import distance_transform_edt  # only for trimaps
     edge = label_boundary(label)
     if not edge.any():
         return {w: np.zeros(label.shape, dtype=bool) for w in widths}

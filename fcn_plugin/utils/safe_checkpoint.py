@@ -12,15 +12,22 @@ inside a :class:`torch.serialization.safe_globals` context holding exactly
 the globals MMEngine writes. ``builtins.getattr`` is not allowlisted as
 such: the name is bound to :func:`history_buffer_method`, which only
 resolves the statistics methods of ``HistoryBuffer``. Any other pickled
-object is still refused, and nothing changes outside MMEngine's loader.
+object is refused with :class:`~fcn_plugin.errors.UnsafeCheckpointError`,
+which names the file and the object and says the file was not loaded;
+nothing changes outside MMEngine's loader.
 """
 import os.path as osp
-from typing import Any, Callable, List, Tuple, Union
+import pickle
+import re
+import zipfile
+from typing import Any, Callable, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
+
+from fcn_plugin.errors import UnsafeCheckpointError, WeightFileError
 
 SafeGlobal = Union[Callable, Tuple[Callable, str]]
 
@@ -42,13 +49,16 @@ def history_buffer_method(obj: Any, name: str) -> Callable:
             name in HistoryBuffer._statistics_methods
             or name in ('min', 'max', 'current', 'mean')):
         return getattr(HistoryBuffer, name)
-    raise torch.serialization.pickle.UnpicklingError(
-        f'checkpoint asks for getattr({obj!r}, {name!r}); only the '
-        'statistics methods of mmengine HistoryBuffer are allowed')
+    owner = getattr(obj, '__qualname__', type(obj).__qualname__)
+    module = getattr(obj, '__module__', type(obj).__module__)
+    raise pickle.UnpicklingError(
+        f'refused global builtins.getattr({module}.{owner},{name!r}); only '
+        'the statistics methods of mmengine HistoryBuffer are allowed')
 
 
 def _numpy_globals() -> List[SafeGlobal]:
-    multiarray = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray
+    multiarray = np._core.multiarray if hasattr(
+        np, '_core') else np.core.multiarray
     out: List[SafeGlobal] = [np.ndarray, np.dtype]
     for mod in ('numpy._core.multiarray', 'numpy.core.multiarray'):
         out.append((multiarray._reconstruct, f'{mod}._reconstruct'))
@@ -67,8 +77,89 @@ def mmengine_safe_globals() -> List[SafeGlobal]:
             ] + _numpy_globals()
 
 
+#: How torch and :func:`history_buffer_method` name a refused global.
+_REFUSED = re.compile(r'GLOBAL (\S+) was not an allowed global|'
+                      r'unsupported GLOBAL (\S+) whose module|'
+                      r'refused global (\S+);')
+
+
+def _refused_global(err: Exception, filename: str) -> Optional[str]:
+    """The global ``torch.load`` refused to unpickle, if that was the cause.
+
+    Read off the error message, else off the file's list of globals.
+    """
+    match = _REFUSED.search(str(err))
+    if match:
+        return next(group for group in match.groups() if group)
+    try:
+        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(
+            filename)
+    except Exception:  # not a zip checkpoint: nothing more to learn
+        return None
+    allowed = set()
+    for item in mmengine_safe_globals():
+        if isinstance(item, tuple):
+            allowed.add(item[1])
+        else:
+            allowed.add(f'{item.__module__}.{item.__qualname__}')
+    unsafe = [name for name in unsafe if name not in allowed]
+    return unsafe[0] if unsafe else None
+
+
+def safe_load(filename: str, map_location=None, mmap: bool = False) -> Any:
+    """``torch.load`` with ``weights_only=True`` and MMEngine's allowlist.
+
+    Args:
+        filename (str): Local checkpoint path.
+        map_location: As in :func:`torch.load`.
+        mmap (bool): Memory-map the tensors (zip checkpoints; legacy
+            files are read whole). Defaults to False.
+
+    Returns:
+        The loaded checkpoint.
+
+    Raises:
+        UnsafeCheckpointError: The file holds a pickled object outside the
+            allowlist (named in the message); nothing of it was run.
+        WeightFileError: The file is not a readable PyTorch checkpoint.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'{filename} can not be found.')
+    try:
+        with torch.serialization.safe_globals(mmengine_safe_globals()):
+            try:
+                return torch.load(
+                    filename,
+                    map_location=map_location,
+                    weights_only=True,
+                    mmap=mmap)
+            except RuntimeError:
+                if not mmap:
+                    raise
+                # legacy (non-zip) files cannot be memory-mapped
+                return torch.load(
+                    filename, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        offending = _refused_global(err, filename)
+        if offending is not None:
+            raise UnsafeCheckpointError(filename, offending) from None
+        raise WeightFileError(
+            f'{filename} is not a readable PyTorch checkpoint (unpickling '
+            'failed)') from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile) as err:
+        first = (str(err).strip().splitlines() or [''])[0][:200]
+        raise WeightFileError(
+            f'{filename} is not a readable PyTorch checkpoint '
+            f'({type(err).__name__}: {first})') from None
+
+
 def load_from_local(filename: str, map_location=None) -> Any:
     """MMEngine's local loader, with ``weights_only=True`` and the allowlist.
+
+    Registered for MMEngine's local paths by :func:`install`, so
+    ``load_from``, ``resume``, ``tools/test.py``, ``mmseg.apis.init_model``
+    and ``MMSegInferencer`` all load through :func:`safe_load`.
 
     Args:
         filename (str): Local checkpoint path.
@@ -77,12 +168,7 @@ def load_from_local(filename: str, map_location=None) -> Any:
     Returns:
         The loaded checkpoint.
     """
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    with torch.serialization.safe_globals(mmengine_safe_globals()):
-        return torch.load(
-            filename, map_location=map_location, weights_only=True)
+    return safe_load(filename, map_location=map_location)
 
 
 def install() -> None:

@@ -191,7 +191,7 @@ def reference_trunk(weights, x):
 
 
 def as_reference_weights(weights):
-    """Source arrays as ``caffe_reference.caffe_fcn`` takes them."""
+    """Source arrays as ``fcn_tools.reference_fcn.caffe_fcn`` takes them."""
     out = {}
     for name, blobs in weights.items():
         w = torch.from_numpy(np.asarray(blobs[0]))

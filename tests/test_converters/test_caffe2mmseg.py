@@ -5,7 +5,7 @@ import torch
 from mmengine.runner import load_checkpoint
 
 from ..conftest import build_model
-from ..test_models.caffe_reference import caffe_fcn
+from fcn_tools.reference_fcn import caffe_fcn
 from .sources import (as_reference_weights, assert_close, caffe_weights,
                       reference_trunk, run_tool, segmentor_logits,
                       write_caffemodel)

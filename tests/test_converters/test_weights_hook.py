@@ -111,6 +111,16 @@ def test_testing_with_earlier_stage_fails(tmp_path, voc):
         r.test()
 
 
+def test_resuming_from_earlier_stage_fails(tmp_path, voc):
+    # staged init is for load_from only: a resumed run is the same net
+    src = converted(tmp_path, 'fcn32s')
+    r = runner(tmp_path, voc, 'fcn16s', load_from=str(src), resume=True)
+    with pytest.raises(WeightFileError, match='same net') as err:
+        r.train()
+    assert str(src) in str(err.value)
+    assert not list((tmp_path / 'work').glob('*.pth'))
+
+
 def test_torchvision_trunk_needs_its_preprocessor(tmp_path, voc):
     src = tmp_path / 'vgg16-397923af.pth'
     torch.save(torchvision_state_dict(caffe_weights('vgg16')), src)

@@ -14,10 +14,14 @@ from ..conftest import MODEL_CFGS
 from .conftest import CAFFE_MEAN, DATASET_CFGS
 
 NAMES = [p.stem for p in DATASET_CFGS]
+#: The dataset bases there should be; a new one needs its checks here.
+EXPECTED = ['pascal_voc12_aug_fcn', 'pascal_voc12_fcn', 'synthetic_voc']
+#: The stock loaders, then the plugin's check, in every pipeline.
+LOADING = ['LoadImageFromFile', 'LoadAnnotations', 'CheckSegData']
 
 
 def test_every_config_is_covered():
-    assert set(NAMES) >= {'voc_fcn_paper', 'voc_aug_modern', 'synthetic_voc'}
+    assert NAMES == EXPECTED
 
 
 def _load(name, synthetic_voc, monkeypatch):
@@ -54,6 +58,35 @@ def _ids(root, split):
 
 
 @pytest.mark.parametrize('name', NAMES)
+def test_pipelines_load_with_stock_transforms(name, synthetic_voc,
+                                              monkeypatch):
+    cfg = _load(name, synthetic_voc, monkeypatch)
+    pillow = name == 'pascal_voc12_fcn'  # the paper decodes with Pillow
+    pipelines = [
+        cfg.train_dataloader.dataset.pipeline, cfg.test_pipeline,
+        cfg.val_dataloader.dataset.pipeline,
+        cfg.test_dataloader.dataset.pipeline
+    ]
+    for pipeline in pipelines:
+        assert [t.type for t in pipeline[:3]] == LOADING
+        assert pipeline[-1].type == 'PackSegInputs'
+        assert pipeline[2].num_classes == 21
+        backend = pipeline[0].get('imdecode_backend', 'cv2')
+        assert backend == ('pillow' if pillow else 'cv2')
+    tta = cfg.tta_pipeline
+    assert tta[0].type == 'LoadImageFromFile'
+    assert tta[0].get('imdecode_backend', 'cv2') == pipelines[1][0].get(
+        'imdecode_backend', 'cv2')
+    steps = [[t.type for t in group] for group in tta[1].transforms]
+    assert ['LoadAnnotations'] in steps and ['CheckSegData'] in steps
+    assert steps.index(['CheckSegData']) == steps.index(['LoadAnnotations']) + 1
+    if name == 'pascal_voc12_fcn':  # the paper's flips at native size
+        assert steps[0] == ['RandomFlip', 'RandomFlip']
+    else:  # MMSeg's multi-scale flips
+        assert set(steps[0]) == {'Resize'} and len(steps[0]) == 6
+
+
+@pytest.mark.parametrize('name', NAMES)
 def test_config_batches_are_caffe_normalised(name, synthetic_voc, monkeypatch):
     cfg = _load(name, synthetic_voc, monkeypatch)
     assert cfg.val_evaluator.type == 'FCNIoUMetric'
@@ -79,7 +112,7 @@ def test_config_batches_are_caffe_normalised(name, synthetic_voc, monkeypatch):
         assert (gt[:, h:, :] == 255).all() and (gt[:, :, w:] == 255).all()
         values = set(gt.unique().tolist())
         assert values <= set(range(21)) | {255}
-    if name == 'voc_aug_modern':
+    if name == 'pascal_voc12_aug_fcn':
         assert max_h <= 500 and max_w <= 500
     else:
         assert all(x.shape[1:] == (37, 53) for x in batch['inputs'])
@@ -107,7 +140,7 @@ def test_val_set_is_native_size_and_exact(name, synthetic_voc, monkeypatch):
 
 
 def test_paper_config_is_the_fcn_recipe(synthetic_voc, monkeypatch):
-    cfg = _load('voc_fcn_paper', synthetic_voc, monkeypatch)
+    cfg = _load('pascal_voc12_fcn', synthetic_voc, monkeypatch)
     train = cfg.train_dataloader
     assert train.batch_size == 1
     assert train.sampler.type == 'InfiniteSampler'
@@ -118,10 +151,8 @@ def test_paper_config_is_the_fcn_recipe(synthetic_voc, monkeypatch):
     for pipeline in (train.dataset.pipeline,
                      cfg.val_dataloader.dataset.pipeline):
         types = [t.type for t in pipeline]
-        assert types == [
-            'LoadCheckedImageFromFile', 'LoadCheckedAnnotations',
-            'PackSegInputs'
-        ]
+        assert types == LOADING + ['PackSegInputs']
+        assert pipeline[0].imdecode_backend == 'pillow'
     # pixels are exactly what Pillow decodes, like the Caffe data layer
     sample = Runner.build_dataloader(train).dataset[0]
     name0 = _ids(synthetic_voc, 'sbd_train')[0]

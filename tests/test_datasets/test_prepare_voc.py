@@ -1,8 +1,21 @@
-"""tools/prepare_voc.py on a miniature VOC2012 tree and SBD release."""
+"""tools/prepare_voc.py on a miniature VOC2012 tree and SBD release.
+
+``--download`` is tested against a local HTTP server on 127.0.0.1 that
+serves the miniature tree packed as the official archives.
+"""
+import hashlib
+import http.server
+import importlib
+import io
 import os
+import re
+import resource
 import shutil
+import signal
 import subprocess
 import sys
+import tarfile
+import threading
 import warnings
 
 import numpy as np
@@ -243,3 +256,259 @@ def test_cli_reports_bad_input_in_one_line(sources, tmp_path):
         f"error: --voc {tmp_path / 'nowhere'} holds neither VOC2012/ nor "
         'JPEGImages/; pass the VOCdevkit folder of VOCtrainval_11-May-2012')
     assert not os.path.exists(tmp_path / 'out')
+
+
+# ---------------------------------------------------------- --download
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves ``server.files`` with ``Range`` support; a file listed in
+    ``server.drop_after`` is cut off after that many bytes, once."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        server = self.server
+        server.requests.append((self.path, self.headers.get('Range')))
+        data = server.files.get(self.path)
+        if data is None:
+            self.send_error(404, 'Not Found')
+            return
+        start = 0
+        ranged = self.headers.get('Range')
+        if ranged:
+            start = int(re.fullmatch(r'bytes=(\d+)-', ranged).group(1))
+            if start >= len(data):
+                self.send_error(416, 'Range Not Satisfiable')
+                return
+            self.send_response(206)
+            self.send_header('Content-Range',
+                             f'bytes {start}-{len(data) - 1}/{len(data)}')
+        else:
+            self.send_response(200)
+        self.send_header('Content-Length', str(len(data) - start))
+        self.end_headers()
+        cut = server.drop_after.pop(self.path, None)
+        self.wfile.write(data[start:cut])
+        if cut is not None:
+            self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
+    httpd.files, httpd.drop_after, httpd.requests = {}, {}, []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    httpd.url = f'http://127.0.0.1:{httpd.server_address[1]}'
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _tar_bytes(folder, arcname, mode):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode=mode) as tar:
+        tar.add(str(folder), arcname=arcname)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope='module')
+def archives(sources):
+    """The sources packed as the official archives are laid out."""
+    return {
+        '/voc2012/VOCtrainval_11-May-2012.tar':
+        _tar_bytes(sources['voc'], 'VOCdevkit', 'w'),
+        '/sbd/benchmark.tgz':
+        _tar_bytes(sources['sbd'], 'benchmark_RELEASE', 'w:gz'),
+        '/fcn/seg11valid.txt':
+        sources['v11'].read_bytes(),
+    }
+
+
+def _download_argv(server, archives, root, out, **md5):
+    paths = dict(zip(('voc', 'sbd', 'seg11valid'), archives))
+    argv = ['--download', str(root), '--out', str(out)]
+    for name, path in paths.items():
+        argv += [f'--{name}-url', server.url + path]
+    for name in ('voc', 'sbd'):
+        digest = hashlib.md5(archives[paths[name]]).hexdigest()
+        argv += [f'--{name}-md5', md5.get(name, digest)]
+    return argv
+
+
+def _run_cli(argv, **kwargs):
+    env = dict(os.environ)
+    env.pop('FCN_DEBUG', None)
+    return subprocess.run(
+        [sys.executable, str(ROOT / 'tools/prepare_voc.py'), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        **kwargs)
+
+
+def _assert_one_error_line(proc, *needles):
+    assert proc.returncode == 1, proc.stderr
+    assert 'Traceback' not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: '), proc.stderr
+    for needle in needles:
+        assert re.search(needle, last), (needle, last)
+
+
+def _leftovers(root):
+    return sorted(p.name for p in root.iterdir()
+                  if p.name.endswith(('.part', '.extracting')))
+
+
+def test_download_fetches_checks_unpacks_and_prepares(sources, archives,
+                                                      server, tmp_path):
+    server.files.update(archives)
+    root, out = tmp_path / 'downloads', tmp_path / 'out'
+    proc = _run_cli(_download_argv(server, archives, root, out))
+    assert proc.returncode == 0, proc.stderr
+    assert 'VOCtrainval_11-May-2012.tar: ' in proc.stderr
+    assert '(100%)' in proc.stderr
+    assert 'seg11valid: 2 ids' in proc.stdout
+    for top in ('VOCdevkit', 'benchmark_RELEASE'):
+        assert (root / top / '.extracted').is_file()
+    assert _leftovers(root) == []
+    _check_output(sources, out)
+    # a rerun downloads and unpacks nothing again
+    served = len(server.requests)
+    again = _run_cli(_download_argv(server, archives, root, out))
+    assert again.returncode == 0, again.stderr
+    assert len(server.requests) == served
+    assert 'extracting' not in again.stderr
+
+
+def test_download_resumes_after_a_broken_connection(sources, archives, server,
+                                                    tmp_path):
+    server.files.update(archives)
+    tar = '/voc2012/VOCtrainval_11-May-2012.tar'
+    half = len(archives[tar]) // 2
+    server.drop_after[tar] = half
+    root, out = tmp_path / 'downloads', tmp_path / 'out'
+    argv = _download_argv(server, archives, root, out)
+    first = _run_cli(argv)
+    _assert_one_error_line(first, 'broke off', 'run again to resume')
+    part = root / 'VOCtrainval_11-May-2012.tar.part'
+    assert part.stat().st_size == half
+    assert not (root / 'VOCdevkit').exists()
+    second = _run_cli(argv)
+    assert second.returncode == 0, second.stderr
+    assert 'resuming VOCtrainval_11-May-2012.tar' in second.stderr
+    assert (tar, f'bytes={half}-') in server.requests
+    assert (root / 'VOCtrainval_11-May-2012.tar').read_bytes() == \
+        archives[tar]
+    _check_output(sources, out)
+
+
+def test_wrong_checksum_is_deleted_and_nothing_unpacked(
+        archives, server, tmp_path):
+    server.files.update(archives)
+    root, out = tmp_path / 'downloads', tmp_path / 'out'
+    proc = _run_cli(
+        _download_argv(server, archives, root, out, sbd='0' * 32))
+    _assert_one_error_line(proc, 'benchmark.tgz has MD5 [0-9a-f]{32}, '
+                           'expected 0{32}', 'run again')
+    assert not (root / 'benchmark.tgz').exists()
+    assert not (root / 'benchmark_RELEASE').exists()
+    assert _leftovers(root) == []
+    assert not out.exists()
+
+
+@pytest.mark.parametrize('path, message', [
+    ('/voc2012/VOCtrainval_11-May-2012.tar', 'HTTP 404'),
+    ('/fcn/seg11valid.txt', 'HTTP 404'),
+])
+def test_missing_file_on_the_server(archives, server, tmp_path, path,
+                                    message):
+    server.files.update(archives)
+    del server.files[path]
+    root, out = tmp_path / 'downloads', tmp_path / 'out'
+    proc = _run_cli(_download_argv(server, archives, root, out))
+    _assert_one_error_line(proc, f'cannot download .*{re.escape(path)}',
+                           message)
+    assert not out.exists()
+
+
+def test_not_an_id_list(archives, server, tmp_path):
+    server.files.update(archives)
+    server.files['/fcn/seg11valid.txt'] = b'<html>moved</html>\n'
+    root = tmp_path / 'downloads'
+    proc = _run_cli(
+        _download_argv(server, archives, root, tmp_path / 'out'))
+    _assert_one_error_line(proc, 'is not a list of VOC ids')
+    assert not (root / 'seg11valid.txt').exists()
+
+
+def test_damaged_archive_leaves_no_tree(archives, server, tmp_path):
+    tgz = '/sbd/benchmark.tgz'
+    damaged = archives[tgz][:len(archives[tgz]) * 2 // 3]
+    server.files.update(archives)
+    server.files[tgz] = damaged
+    root = tmp_path / 'downloads'
+    argv = _download_argv(server, archives, root, tmp_path / 'out')
+    argv[argv.index('--sbd-md5') + 1] = hashlib.md5(damaged).hexdigest()
+    proc = _run_cli(argv)
+    _assert_one_error_line(proc, 'cannot extract .*benchmark.tgz',
+                           'delete it')
+    assert (root / 'VOCdevkit/.extracted').is_file()
+    assert not (root / 'benchmark_RELEASE').exists()
+    assert _leftovers(root) == []
+    # a folder not made by a complete extraction is never taken as one
+    (root / 'benchmark_RELEASE/dataset').mkdir(parents=True)
+    server.files[tgz] = archives[tgz]
+    (root / 'benchmark.tgz').unlink()
+    proc = _run_cli(_download_argv(server, archives, root, tmp_path / 'out'))
+    _assert_one_error_line(
+        proc, 'benchmark_RELEASE exists but is not a complete extraction',
+        'move it away')
+
+
+def test_full_disk_while_downloading(archives, server, tmp_path):
+    server.files.update(archives)
+    tar = archives['/voc2012/VOCtrainval_11-May-2012.tar']
+    limit = len(tar) // 2
+
+    def small_files():  # the file system refuses files past `limit`
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    root = tmp_path / 'downloads'
+    proc = _run_cli(
+        _download_argv(server, archives, root, tmp_path / 'out'),
+        preexec_fn=small_files)
+    _assert_one_error_line(proc, f'no space left in {re.escape(str(root))}',
+                           'free some space')
+    assert not (root / 'VOCdevkit').exists()
+    assert not (root / 'VOCtrainval_11-May-2012.tar').exists()
+
+
+def test_too_little_free_space_is_found_before_writing(
+        archives, server, tmp_path, monkeypatch):
+    download = importlib.import_module('fcn_tools.download')
+    server.files.update(archives)
+    tool = load_tool('prepare_voc')
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(download.shutil, 'disk_usage',
+                        lambda path: usage._replace(free=100))
+    root = tmp_path / 'downloads'
+    with pytest.raises(download.DownloadError,
+                       match='not enough free space .* needs'):
+        tool.main(_download_argv(server, archives, root, tmp_path / 'out'))
+    assert list(root.iterdir()) == []
+
+
+def test_download_excludes_voc_and_sbd(tmp_path, capsys):
+    tool = load_tool('prepare_voc')
+    with pytest.raises(SystemExit):
+        tool.main(['--download', str(tmp_path), '--voc', str(tmp_path)])
+    assert 'give either --download or --voc and --sbd' in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        tool.main(['--voc', str(tmp_path)])
+    assert '--download DIR' in capsys.readouterr().err

@@ -1,11 +1,13 @@
 """The synthetic VOC generator and its command-line tool."""
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
 from fcn_plugin.datasets import (make_synthetic_voc, read_label_indices,
                                  voc_palette)
-from fcn_plugin.datasets.synthetic import CLASS_STYLES, SPLITS
+from fcn_plugin.datasets.synthetic import (CLASS_STYLES, SHAPES, SPLITS,
+                                           _shape_mask, synthetic_sample)
 from .conftest import load_tool
 
 
@@ -96,12 +98,31 @@ def test_tool_writes_the_set(tmp_path):
     again = make_synthetic_voc(
         tmp_path / 'again', 3, size=(9, 11), seed=2, classes=(1, 7))
     assert _tree_bytes(voc) == _tree_bytes(again)
+    tool.main([
+        '--out',
+        str(tmp_path / 'more'), '--num', '5', '--size', '31', '29',
+        '--num-val', '2', '--objects', '2', '3', '--object-size', '0.2',
+        '0.25'
+    ])
+    more = make_synthetic_voc(
+        tmp_path / 'more2',
+        5,
+        size=(31, 29),
+        num_val=2,
+        num_objects=(2, 3),
+        object_size=(0.2, 0.25))
+    assert _tree_bytes(tmp_path / 'more/VOC2012') == _tree_bytes(more)
+    assert _tree_bytes(more) != _tree_bytes(
+        make_synthetic_voc(tmp_path / 'more3', 5, size=(31, 29), num_val=2))
 
 
 @pytest.mark.parametrize('argv, message', [
     (['--num', '0'], '--num'),
     (['--num', '2', '--size', '0', '4'], '--size'),
     (['--num', '2', '--classes', '2'], '--classes'),
+    (['--num', '4', '--num-val', '4'], '--num-val'),
+    (['--num', '2', '--objects', '3', '2'], '--objects'),
+    (['--num', '2', '--object-size', '0', '0.2'], '--object-size'),
 ])
 def test_tool_rejects_bad_arguments(tmp_path, capsys, argv, message):
     tool = load_tool('make_synthetic_voc')
@@ -109,3 +130,61 @@ def test_tool_rejects_bad_arguments(tmp_path, capsys, argv, message):
         tool.main(['--out', str(tmp_path)] + argv)
     assert message in capsys.readouterr().err
     assert not (tmp_path / 'VOC2012').exists()
+
+
+@pytest.mark.parametrize('shape', sorted(SHAPES))
+def test_every_shape_has_corners_or_thin_parts(shape):
+    """An opening with a disc 1/8 of the object's size removes a part of
+    every shape (thin limbs, barbs, spikes), unlike a plain ellipse."""
+    size, radius = 201, 80
+    mask = _shape_mask(shape, size, size, 100, 100, radius, radius)
+    assert mask[100, 100]  # the shape holds its centre
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (21, 21))
+    opened = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, disc)
+    lost = 1 - opened.sum() / mask.sum()
+    assert lost > 0.04, lost
+    ellipse = _shape_mask('ellipse', size, size, 100, 100, radius, radius)
+    round_lost = 1 - cv2.morphologyEx(
+        ellipse.astype(np.uint8), cv2.MORPH_OPEN, disc).sum() / ellipse.sum()
+    assert round_lost < 0.01
+
+
+def test_rotation_and_mirroring_move_the_shape():
+    base = _shape_mask('plane', 61, 61, 30, 30, 20, 20)
+    turned = _shape_mask('plane', 61, 61, 30, 30, 20, 20, angle=30)
+    mirrored = _shape_mask('plane', 61, 61, 30, 30, 20, 20, mirror=True)
+    assert (base != turned).sum() > 50
+    assert (base != mirrored).sum() > 50
+    np.testing.assert_array_equal(mirrored, base[:, ::-1])
+
+
+def test_several_objects_and_their_size():
+    def stats(**kwargs):
+        parts, areas = [], []
+        for index in range(12):
+            _, label = synthetic_sample(3, index, (97, 113), **kwargs)
+            objects = ((label != 0) & (label != 255)).astype(np.uint8)
+            parts.append(cv2.connectedComponents(objects)[0] - 1)
+            areas.append(objects.mean())
+        return np.mean(parts), np.mean(areas)
+
+    many, _ = stats(num_objects=(3, 4))
+    one, small = stats(num_objects=(1, 1), object_size=(0.1, 0.12))
+    _, large = stats(num_objects=(1, 1), object_size=(0.3, 0.32))
+    assert many >= 2.5 and one <= 1.5
+    assert large > 3 * small
+
+
+def test_num_val_and_bad_settings(tmp_path):
+    voc = make_synthetic_voc(tmp_path / 'a', 7, size=(13, 17), num_val=2)
+    sets = voc / 'ImageSets/Segmentation'
+    assert len((sets / 'train.txt').read_text().split()) == 5
+    assert (sets / 'val.txt').read_text().split() == [
+        '2008_000005', '2008_000006'
+    ]
+    for kwargs, message in ((dict(num_val=7), 'num_val'),
+                            (dict(num_objects=(2, 1)), 'num_objects'),
+                            (dict(object_size=(0, 0.2)), 'object_size')):
+        with pytest.raises(ValueError, match=message):
+            make_synthetic_voc(tmp_path / 'bad', 7, size=(13, 17), **kwargs)
+    assert not (tmp_path / 'bad').exists()

@@ -10,9 +10,9 @@ import signal
 
 import torch
 from mmengine.hooks import Hook
-
 from mmseg.registry import HOOKS
-from fcn_plugin.engine import atomic_io
+
+from fcn_plugin.utils import atomic_io
 
 
 def _env_iter(name: str) -> int:
@@ -21,6 +21,26 @@ def _env_iter(name: str) -> int:
 
 def _kill() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _break_weights(runner) -> None:
+    model = getattr(runner.model, 'module', runner.model)
+    with torch.no_grad():
+        next(model.decode_head.parameters()).fill_(float('nan'))
+
+
+@HOOKS.register_module()
+class ProbeNanWeightsHook(Hook):
+    """``PROBE_NAN_WEIGHTS_AFTER_ITER=N``: NaN weights right after
+    iteration N, after the loss check and before its checkpoint is saved
+    (an update that breaks the weights before the loss shows it)."""
+
+    priority = 'NORMAL'
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        if runner.iter + 1 == _env_iter('PROBE_NAN_WEIGHTS_AFTER_ITER'):
+            _break_weights(runner)
 
 
 @HOOKS.register_module()
@@ -35,10 +55,7 @@ class ProbeHook(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         if runner.iter + 1 == _env_iter('PROBE_NAN_AT_ITER'):
-            model = runner.model
-            model = getattr(model, 'module', model)
-            with torch.no_grad():
-                next(model.decode_head.parameters()).fill_(float('nan'))
+            _break_weights(runner)
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):

@@ -1,14 +1,17 @@
 """Atomic writes, checkpoint checks and FCNCheckpointHook in-process."""
+import os
+
 import numpy as np
 import pytest
 import torch
 from mmengine.runner import Runner
 
-from fcn_plugin.converters.errors import WeightFileError
-from fcn_plugin.engine import (atomic_io, check_resume_file,
-                               latest_checkpoint)
+from fcn_plugin.engine import check_resume_file, latest_checkpoint
 from fcn_plugin.engine.iter_seed_hook import SeededBatches, iter_seed
+from fcn_plugin.engine.mmengine_patches import _checkpoint_hook_open
 from fcn_plugin.engine.resume_check import checkpoint_problem
+from fcn_plugin.errors import WeightFileError
+from fcn_plugin.utils import atomic_io
 from ..runner_utils import tiny_runner_cfg, write_tiny_voc
 
 
@@ -24,6 +27,43 @@ def test_atomic_write_keeps_old_file_when_interrupted(tmp_path, monkeypatch):
         atomic_io.atomic_write(path, 'new')
     assert path.read_text() == 'old'
     assert atomic_io.stale_tmp_files(tmp_path) == []
+
+
+def test_atomic_path_for_any_writer(tmp_path):
+    target = tmp_path / 'sub' / 'link.png'
+    with atomic_io.atomic_path(target, durable=False) as tmp:
+        assert not os.path.lexists(tmp)
+        (tmp_path / 'src').write_text('src')
+        os.symlink(tmp_path / 'src', tmp)
+    assert target.is_symlink() and target.read_text() == 'src'
+    with pytest.raises(ValueError):
+        with atomic_io.atomic_path(target) as tmp:
+            open(tmp, 'w').close()
+            raise ValueError('writer failed')
+    assert target.is_symlink()
+    assert atomic_io.stale_tmp_files(tmp_path / 'sub') == []
+
+
+def test_mmengine_last_checkpoint_record_is_atomic(tmp_path, monkeypatch):
+    import mmengine.hooks.checkpoint_hook as module
+    assert module.open is _checkpoint_hook_open  # installed on import
+    record = tmp_path / 'last_checkpoint'
+    with module.open(str(record), 'w') as f:
+        f.write('iter_2.pth')
+    assert record.read_text() == 'iter_2.pth'
+
+    def fail(fileobj):
+        raise OSError('killed')
+
+    monkeypatch.setattr(atomic_io, 'fsync_file', fail)
+    with pytest.raises(OSError, match='killed'):
+        with module.open(str(record), 'w') as f:
+            f.write('iter_4.pth')
+    assert record.read_text() == 'iter_2.pth'
+    # other files pass through to the built-in open
+    with module.open(str(tmp_path / 'other'), 'w') as f:
+        f.write('x')
+    assert (tmp_path / 'other').read_text() == 'x'
 
 
 def test_checkpoint_problem(tmp_path):
@@ -65,6 +105,16 @@ def test_checkpoint_hook_keeps_newest_and_records_it(tmp_path):
     ]
     assert latest_checkpoint(str(work)) == str(work / 'iter_3.pth')
     assert atomic_io.stale_tmp_files(work) == []
+    # resumed: the checkpoint it resumed from counts among the kept ones
+    cfg = tiny_runner_cfg(work, voc, net='fcn32s', max_iters=5, resume=True)
+    cfg.default_hooks.checkpoint = dict(
+        type='FCNCheckpointHook', by_epoch=False, interval=1,
+        max_keep_ckpts=2)
+    Runner.from_cfg(cfg).train()
+    assert sorted(p.name for p in work.glob('*.pth')) == [
+        'iter_4.pth', 'iter_5.pth'
+    ]
+    assert latest_checkpoint(str(work)) == str(work / 'iter_5.pth')
 
 
 def test_seeded_batches_depend_on_index_only():

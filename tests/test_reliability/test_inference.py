@@ -1,30 +1,18 @@
 """Odd image sizes through tools/test.py: a 1 x 1 image, and a large one
 tiled with ``test_cfg mode='slide'``; a damaged checkpoint is refused."""
 import re
-from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
+from fcn_plugin.datasets import make_synthetic_voc
 from ..test_tools.conftest import DATA, run_tool
 from .conftest import HERE
 
 
-def write_voc(root: Path, name: str, size) -> Path:
-    """A one-image VOC folder: grey image, a class-3 box in the label."""
-    voc = root / 'VOC2012'
-    for sub in ('JPEGImages', 'SegmentationClass', 'ImageSets/Segmentation'):
-        (voc / sub).mkdir(parents=True, exist_ok=True)
-    h, w = size
-    label = np.zeros((h, w), np.uint8)
-    label[h // 4:h // 2 + 1, w // 4:w // 2 + 1] = 3
-    img = np.full((h, w, 3), 120, np.uint8)
-    img[label == 3] = (200, 60, 90)
-    Image.fromarray(img).save(voc / 'JPEGImages' / f'{name}.jpg')
-    Image.fromarray(label).save(voc / 'SegmentationClass' / f'{name}.png')
-    (voc / 'ImageSets/Segmentation/val.txt').write_text(name + '\n')
-    return voc
+def write_voc(root, size):
+    """A one-image synthetic VOC folder (the image is train and val)."""
+    return make_synthetic_voc(root, 1, size=size, official_only=True)
 
 
 def run_test(config, ckpt, voc, work, *options, out=True):
@@ -39,18 +27,18 @@ def run_test(config, ckpt, voc, work, *options, out=True):
 
 @pytest.mark.parametrize('size', [(1, 1), (1, 7)])
 def test_one_pixel_and_one_row_images(reference, tmp_path, size):
-    voc = write_voc(tmp_path, 'dot', size)
+    voc = write_voc(tmp_path, size)
     log = run_test(HERE / 'tiny_checked_test.py', reference / 'iter_6.pth',
                    voc, tmp_path / 'work')
     assert re.search(r'aAcc: \d', log)
     # --out writes the prediction at the image size (MMSeg's own writer
     # squeezes it to 0-D / 1-D and fails)
-    pred = Image.open(tmp_path / 'work' / 'pred' / 'dot.png')
-    assert pred.size == (size[1], size[0])
+    (pred, ) = (tmp_path / 'work' / 'pred').glob('*.png')
+    assert Image.open(pred).size == (size[1], size[0])
 
 
 def test_large_image_in_slide_mode(reference, tmp_path):
-    voc = write_voc(tmp_path, 'big', (900, 1300))
+    voc = write_voc(tmp_path, (900, 1300))
     run_test(DATA / 'tiny_fcn8s_voc.py', reference / 'iter_6.pth', voc,
              tmp_path / 'work', 'model.test_cfg.mode=slide',
              'model.test_cfg.crop_size=(500,500)',

@@ -6,10 +6,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.logging import MessageHub, MMLogger
-from mmengine.runner.checkpoint import _load_checkpoint
 
 from fcn_plugin.engine import FCNNanGuardHook, NonFiniteLossError
-from .conftest import train
+from .conftest import load, train
 
 
 def test_huge_lr_stops_with_iteration_and_hint(voc, tmp_path):
@@ -24,27 +23,55 @@ def test_huge_lr_stops_with_iteration_and_hint(voc, tmp_path):
     assert 'Traceback' not in proc.stderr
     assert sorted(p.name for p in work.glob('*.pth')) == ['iter_2.pth']
     assert (work / 'last_checkpoint').read_text() == str(work / 'iter_2.pth')
-    state = _load_checkpoint(str(work / 'iter_2.pth'), map_location='cpu')['state_dict']
+    state = load(work / 'iter_2.pth')['state_dict']
     assert all(torch.isfinite(v).all() for v in state.values())
 
 
-def fake_runner(name):
+def test_nan_weights_stop_keeps_older_checkpoints(voc, tmp_path):
+    # max_keep_ckpts=1: MMEngine alone would delete iter_2.pth before the
+    # refused save of iter_4.pth, leaving no checkpoint at all
+    work = tmp_path / 'work'
+    proc = train(
+        work,
+        voc,
+        'default_hooks.checkpoint.max_keep_ckpts=1',
+        env=dict(PROBE_NAN_WEIGHTS_AFTER_ITER='4'),
+        check=False)
+    assert proc.returncode == 1
+    (line, ) = [ln for ln in proc.stderr.splitlines() if 'error:' in ln]
+    assert 'the weights are not finite at iteration 4' in line
+    assert 'the checkpoint is not saved' in line
+    assert f'The last checkpoint, {work / "iter_2.pth"}, is kept' in line
+    assert 'Traceback' not in proc.stderr
+    assert sorted(p.name for p in work.glob('*.pth')) == ['iter_2.pth']
+    assert not list(work.glob('.*.tmp'))
+    assert (work / 'last_checkpoint').read_text() == str(work / 'iter_2.pth')
+    state = load(work / 'iter_2.pth')['state_dict']
+    assert all(torch.isfinite(v).all() for v in state.values())
+
+
+def fake_runner(name, work_dir):
     return SimpleNamespace(
         iter=7,
+        work_dir=str(work_dir),
         message_hub=MessageHub.get_instance(name),
         logger=MMLogger.get_instance(name, log_level='CRITICAL'))
 
 
-def test_loss_check():
-    hook, runner = FCNNanGuardHook(), fake_runner('nan_guard_loss')
+def test_loss_check(tmp_path):
+    hook, runner = FCNNanGuardHook(), fake_runner('nan_guard_loss', tmp_path)
+    (tmp_path / 'last_checkpoint').write_text('/w/iter_6.pth')
     hook.after_train_iter(runner, 7, outputs=dict(loss=torch.tensor(1.5)))
     with pytest.raises(NonFiniteLossError, match='iteration 8 .*loss=inf'):
         hook.after_train_iter(
             runner, 7, outputs=dict(loss=torch.tensor(math.inf), acc=1.0))
+    with pytest.raises(NonFiniteLossError, match='/w/iter_6.pth, is kept'):
+        hook.after_train_iter(runner, 7, outputs=dict(loss=math.nan))
 
 
-def test_nan_weights_are_never_saved():
-    hook, runner = FCNNanGuardHook(), fake_runner('nan_guard_save')
+def test_nan_weights_are_never_saved(tmp_path):
+    hook = FCNNanGuardHook()
+    runner = fake_runner('nan_guard_save', tmp_path)
     good = dict(state_dict=dict(w=torch.ones(2), n=torch.tensor(3)))
     hook.before_save_checkpoint(runner, good)
     bad = dict(state_dict=dict(w=torch.tensor([1., float('nan')])))

@@ -22,8 +22,8 @@ def assert_same_checkpoint(path_a: Path, path_b: Path) -> None:
                            moments_b[key]['momentum_buffer'])
 
 
-def test_killed_twice_then_resumed_equals_uninterrupted(reference, voc,
-                                                       tmp_path):
+def test_killed_twice_then_resumed_equals_uninterrupted(
+        reference, voc, tmp_path):
     work = tmp_path / 'work'
     # 1. SIGKILL right after iteration 4 and its checkpoint
     proc = train(work, voc, env=dict(PROBE_KILL_AFTER_ITER='4'), check=False)

@@ -20,6 +20,7 @@ custom_hooks = [
     dict(type='FCNWeightsHook'),
     dict(type='FCNIterSeedHook'),
     dict(type='FCNNanGuardHook'),
+    dict(type='ProbeNanWeightsHook'),
     dict(type='ProbeHook'),
 ]
 randomness = dict(seed=0, deterministic=True)

@@ -4,7 +4,7 @@ import torch
 from mmseg.datasets import PascalVOCDataset
 from PIL import Image
 
-from fcn_plugin.visualization import load_segmentor
+from fcn_tools.predict import load_segmentor
 from .conftest import DATA, NUM_IMAGES, data_root_options, run_tool
 
 

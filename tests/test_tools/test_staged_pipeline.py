@@ -4,18 +4,25 @@ Runs ``tools/train.py`` three times as a user would, with the demo configs
 (the real layers, pads and crops at a narrow width) on the synthetic VOC
 set. The 16s and 8s stages start from the previous stage's checkpoint via
 ``load_from`` and train with lr 0, so their checkpoints show exactly what
-the staged init put into them.
+the staged init put into them. Then ``tools/demo.py`` end to end at a tiny
+scale, and its pieces: the checks, the joined curves and the report.
 """
+import importlib.util
+import json
 import re
 
+import numpy as np
+import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
+from PIL import Image
 
 from fcn_plugin.datasets.synthetic import make_synthetic_voc
 from fcn_plugin.models.utils import bilinear_kernel
 from .conftest import ROOT, data_root_options, run_tool
 
 DEMO = ROOT / 'configs' / 'demo'
+CONFIG = '{}_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py'
 
 
 def _state(path):
@@ -23,7 +30,7 @@ def _state(path):
 
 
 def _train(net, voc, work, *options):
-    run_tool('tools/train.py', DEMO / f'{net}_vgg16-tiny_synthetic.py',
+    run_tool('tools/train.py', DEMO / CONFIG.format(net),
              '--work-dir', work, '--cfg-options', *data_root_options(voc),
              'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
              'default_hooks.checkpoint.interval=2', *options)
@@ -60,7 +67,7 @@ def test_staged_training_and_testing(tmp_path):
     assert s8['decode_head.score_pool3.weight'].abs().sum() == 0
 
     show = tmp_path / 'show'
-    proc = run_tool('tools/test.py', DEMO / 'fcn8s_vgg16-tiny_synthetic.py',
+    proc = run_tool('tools/test.py', DEMO / CONFIG.format('fcn8s'),
                     ckpt8, '--work-dir', tmp_path / 'test', '--show-dir',
                     show, '--cfg-options', *data_root_options(voc))
     log = proc.stdout + proc.stderr
@@ -72,3 +79,119 @@ def test_staged_training_and_testing(tmp_path):
         re.fullmatch(r'test_(.+)\.jpg_\d+', p.stem).group(1)
         for p in show.rglob('*.png'))
     assert len(val_ids) >= 2 and painted == sorted(val_ids)
+
+
+def _demo():
+    spec = importlib.util.spec_from_file_location('fcn_demo',
+                                                  ROOT / 'tools/demo.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _summary(m32, m16, m8, b32, b16, b8):
+    return {
+        net: {
+            'mIoU': miou,
+            'mIoU@band1': band
+        }
+        for net, miou, band in zip(('fcn32s', 'fcn16s', 'fcn8s'), (
+            m32, m16, m8), (b32, b16, b8))
+    }
+
+
+@pytest.mark.parametrize('summary, failing', [
+    (_summary(60, 70, 71, 30, 40, 45), []),
+    (_summary(60, 60, 60, 30, 32, 34), []),
+    (_summary(49.9, 70, 71, 30, 40, 45), [0]),
+    (_summary(60, 59.9, 71, 30, 40, 45), [1]),
+    (_summary(60, 70, 69, 30, 40, 45), [2]),
+    (_summary(60, 70, 71, 30, 31.9, 45), [3]),
+    (_summary(60, 70, 71, 30, 40, 41.9), [4]),
+])
+def test_demo_checks_the_papers_claims(summary, failing):
+    results = _demo().checks(summary, min_miou=50, min_gain=2)
+    assert len(results) == 5
+    assert [k for k, (_, ok) in enumerate(results) if not ok] == failing
+
+
+def _scalars(work, records):
+    run = work / '20260101_000000' / 'vis_data'
+    run.mkdir(parents=True)
+    (run / 'scalars.json').write_text(''.join(
+        json.dumps(r) + '\n' for r in records))
+
+
+def test_staged_curves_share_one_iteration_axis(tmp_path):
+    from fcn_tools.curves import plot_staged_curves, staged_curves
+    stages = []
+    for k, name in enumerate(('FCN-32s', 'FCN-16s', 'FCN-8s')):
+        work = tmp_path / name
+        _scalars(work, [
+            dict(iter=5, loss=3. - k),
+            dict(step=5, mIoU=10. * k),
+            dict(iter=10, loss=2. - k),
+            dict(step=10, mIoU=10. * k + 5)
+        ])
+        stages.append((name, work))
+    curves, ends = staged_curves(stages, ['loss', 'mIoU'])
+    assert ends == [10, 20, 30]
+    assert curves['mIoU'] == ([5, 10, 15, 20, 25, 30],
+                              [0., 5., 10., 15., 20., 25.])
+    assert curves['loss'][0] == [5, 10, 15, 20, 25, 30]
+    out = tmp_path / 'curves.png'
+    plot_staged_curves(stages, out)
+    assert Image.open(out).size[0] > 600
+    with pytest.raises(ValueError, match='FCN-16s'):
+        staged_curves(stages[:1] + [('FCN-16s', tmp_path / 'empty')],
+                      ['loss'])
+
+
+def test_report_embeds_every_picture(tmp_path):
+    from fcn_tools.report import metrics_table, write_report
+    pictures = []
+    for k in range(3):
+        path = tmp_path / f'{k}.png'
+        Image.fromarray(np.full((5, 7, 3), 40 * k, np.uint8)).save(path)
+        pictures.append(path)
+    table = metrics_table({'FCN-8s': {'mIoU': 71.234}}, ['mIoU', 'aAcc'])
+    assert '<td>71.23</td>' in table and '<td>n/a</td>' in table
+    out = write_report(tmp_path / 'r' / 'report.html', 'T', 'intro <b>',
+                       table, [('claim one', True), ('claim two', False)],
+                       (pictures[0], 'the curves'),
+                       [(p, f'grid {p.stem} & more') for p in pictures[1:]])
+    page = out.read_text()
+    sources = re.findall(r'src="([^"]*)"', page)
+    assert len(sources) == 3
+    assert all(s.startswith('data:image/png;base64,') for s in sources)
+    assert page.count('<figcaption>') == 3
+    assert 'grid 2 &amp; more' in page and 'intro &lt;b&gt;' in page
+    assert 'passed: claim one' in page and 'FAILED: claim two' in page
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_at_a_tiny_scale(tmp_path):
+    work = tmp_path / 'demo'
+    proc = run_tool('tools/demo.py', '--work-dir', work, '--num-images', 9,
+                    '--num-test', 3, '--size', 41, 47, '--scale', 0.02,
+                    '--no-check')
+    assert 'FCN-8s' in proc.stdout and 'CPU s' in proc.stdout
+    summary = json.loads((work / 'summary.json').read_text())
+    assert sorted(summary['metrics']) == ['fcn16s', 'fcn32s', 'fcn8s']
+    assert len(summary['checks']) == 5
+    for metrics in summary['metrics'].values():
+        assert 0 <= metrics['mIoU'] <= 100 and 'mIoU@band1' in metrics
+    grids = sorted((work / 'compare').glob('*.png'))
+    assert len(grids) == 3
+    # five columns, each enlarged (nearest-neighbour) to 3x the image width
+    assert Image.open(grids[0]).size[0] >= 5 * 3 * 47
+    from fcn_tools.curves import staged_curves
+    curves, ends = staged_curves(
+        [(n, work / n) for n in ('fcn32s', 'fcn16s', 'fcn8s')], ['mIoU'])
+    assert ends == [6, 12, 18]
+    steps = curves['mIoU'][0]
+    for start, end in zip([0] + ends, ends):
+        assert sum(start < s <= end for s in steps) >= 5
+    page = (work / 'report.html').read_text()
+    assert page.count('<figcaption>') == 4  # the curves and three grids
+    assert page.count('data:image/png;base64,') == 4

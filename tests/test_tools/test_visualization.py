@@ -1,26 +1,44 @@
-"""Library helpers of the picture tools (fcn_plugin.visualization)."""
+"""Library helpers of the picture tools (tools/fcn_tools, VOC palette)."""
 import json
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_plugin.visualization import (VOID_COLOR, colorize, list_images,
-                                      load_scalars, make_grid, read_label,
-                                      save_label_png)
+from fcn_plugin.datasets.voc_palette import (VOC_IGNORE_INDEX, colorize,
+                                             save_palette_png, voc_palette)
+from fcn_tools.curves import load_scalars
+from fcn_tools.grid import make_grid
+from fcn_tools.images import list_images, read_label
 
 PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0]]
 
 
 def test_label_png_keeps_indices_and_palette(tmp_path):
     label = np.array([[0, 1, 2], [2, 255, 1]], np.uint8)
-    save_label_png(label, PALETTE, str(tmp_path / 'a.png'))
+    save_palette_png(label, tmp_path / 'a.png', PALETTE)
     img = Image.open(tmp_path / 'a.png')
     assert img.mode == 'P'
     np.testing.assert_array_equal(read_label(tmp_path / 'a.png'), label)
     rgb = np.array(img.convert('RGB'))
     np.testing.assert_array_equal(rgb, colorize(label, PALETTE))
-    assert tuple(rgb[1, 1]) == VOID_COLOR and tuple(rgb[0, 1]) == (128, 0, 0)
+    void = voc_palette()[3 * VOC_IGNORE_INDEX:3 * VOC_IGNORE_INDEX + 3]
+    assert tuple(rgb[1, 1]) == (224, 224, 192) == tuple(void)
+    assert tuple(rgb[0, 1]) == (128, 0, 0)
+    assert tuple(rgb[0, 2]) == (0, 128, 0)
+
+
+def test_default_palette_is_voc(tmp_path):
+    """Without a palette the VOC colour map paints and is saved."""
+    label = np.array([[0, 1, 15], [20, 255, 3]], np.uint8)
+    save_palette_png(label, tmp_path / 'v.png')
+    rgb = np.array(Image.open(tmp_path / 'v.png').convert('RGB'))
+    table = np.asarray(voc_palette(), np.uint8).reshape(256, 3)
+    np.testing.assert_array_equal(rgb, table[label])
+    np.testing.assert_array_equal(colorize(label), table[label])
+    assert tuple(rgb[0, 2]) == (192, 128, 128)  # person
+    with pytest.raises(ValueError, match='at most 255 classes'):
+        colorize(label, [[1, 2, 3]] * 256)
 
 
 def test_read_label_reduce_zero_label(tmp_path):
@@ -80,15 +98,25 @@ def test_load_scalars_merges_resumed_runs(tmp_path):
     assert curves['fwIoU'] == ([], [])
 
 
-def test_prediction_skips_checked_label_loading():
-    """Bare images have no label: the checked loader is dropped too."""
-    from fcn_plugin.visualization.predict import (load_segmentor, pred_label,
-                                                  predict)
-    from .conftest import ROOT
-    model = load_segmentor(
-        str(ROOT / 'configs/demo/fcn8s_vgg16-tiny_synthetic.py'), None)
+def test_prediction_skips_label_loading():
+    """Bare images have no label: label loading is dropped, the check kept;
+    without a top-level test_pipeline the test dataloader's is used."""
+    from mmengine.config import Config
+    from fcn_tools.predict import load_segmentor, pred_label, predict
+    from .conftest import DATA
+    cfg = Config.fromfile(str(DATA / 'tiny_fcn8s_voc.py'))
+    cfg.test_dataloader.dataset.pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadAnnotations'),
+        dict(type='CheckSegData', num_classes=21),
+        dict(type='PackSegInputs'),
+    ]
+    cfg.pop('test_pipeline')
+    model = load_segmentor(cfg, None)
     steps = [t['type'] for t in model.cfg.test_pipeline]
-    assert 'LoadCheckedImageFromFile' in steps
-    assert not {'LoadAnnotations', 'LoadCheckedAnnotations'} & set(steps)
+    assert steps[0] == 'LoadImageFromFile' and 'CheckSegData' in steps
+    assert 'LoadAnnotations' not in steps
     image = np.random.default_rng(0).integers(0, 255, (21, 34, 3), np.uint8)
     assert pred_label(predict(model, image)).shape == (21, 34)
+    with pytest.raises(FileNotFoundError, match='nowhere.py'):
+        load_segmentor('nowhere.py', None)

@@ -8,10 +8,24 @@ without pycaffe. Example::
     python tools/model_converters/caffe2mmseg.py \
         VGG_ILSVRC_16_layers.caffemodel checkpoints/vgg16_caffe_fcn.pth
 """
-import sys
+import argparse
 
-from fcn_plugin.converters import caffe2mmseg
-from fcn_plugin.converters.cli import main
+from fcn_plugin.converters import NETS, caffe2mmseg, summary
+from fcn_plugin.errors import run_tool
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description='Caffe .caffemodel -> plugin checkpoint')
+    parser.add_argument('src', help='the .caffemodel file')
+    parser.add_argument('dst', help='output checkpoint, e.g. '
+                        'checkpoints/vgg16_caffe_fcn.pth')
+    parser.add_argument('--net', choices=NETS,
+                        help='expected net; detected from the layers if '
+                        'omitted')
+    args = parser.parse_args()
+    print(summary(caffe2mmseg(args.src, args.dst, args.net), args.dst))
+
 
 if __name__ == '__main__':
-    sys.exit(main(caffe2mmseg, 'Caffe .caffemodel -> plugin checkpoint'))
+    run_tool(main)

@@ -8,10 +8,24 @@ Example::
 The file is read with ``torch.load(weights_only=True)``; files holding
 pickled Python objects are refused.
 """
-import sys
+import argparse
 
-from fcn_plugin.converters import torchfcn2mmseg
-from fcn_plugin.converters.cli import main
+from fcn_plugin.converters import NETS, summary, torchfcn2mmseg
+from fcn_plugin.errors import run_tool
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description='pytorch-fcn -> plugin checkpoint')
+    parser.add_argument('src', help='the pytorch-fcn .pth file')
+    parser.add_argument('dst', help='output checkpoint, e.g. '
+                        'checkpoints/fcn8s_voc.pth')
+    parser.add_argument('--net', choices=NETS,
+                        help='expected net; detected from the file name '
+                        'and layers if omitted')
+    args = parser.parse_args()
+    print(summary(torchfcn2mmseg(args.src, args.dst, args.net), args.dst))
+
 
 if __name__ == '__main__':
-    sys.exit(main(torchfcn2mmseg, 'pytorch-fcn -> plugin checkpoint'))
+    run_tool(main)

@@ -9,13 +9,18 @@ torchvision weights expect RGB input normalised with the ImageNet mean/std;
 use ``configs/_base_/models/torchvision_preprocessor.py`` with them (see
 docs/weights.md). fc6/fc7 are convolutionalised, fc8 is dropped.
 """
-import sys
+import argparse
 
-from fcn_plugin.converters import vgg2mmseg
-from fcn_plugin.converters.cli import main
+from fcn_plugin.converters import summary, vgg2mmseg
+from fcn_plugin.errors import run_tool
 
 
-def add_origin(parser):
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description='torchvision VGG16 -> plugin VGG16Caffe trunk')
+    parser.add_argument('src', help='the torchvision-layout .pth file')
+    parser.add_argument('dst', help='output checkpoint, e.g. '
+                        'checkpoints/vgg16_torchvision_fcn.pth')
     parser.add_argument(
         '--origin', choices=('torchvision', 'caffe'), default=None,
         help='where the weights come from, which fixes the input '
@@ -23,9 +28,9 @@ def add_origin(parser):
         'ImageNet mean/std) or caffe (Caffe VGG16 saved in torchvision '
         'layout, e.g. vgg16_from_caffe.pth: BGR, mean only). Default: '
         'caffe if the file name contains "caffe", else torchvision')
+    args = parser.parse_args()
+    print(summary(vgg2mmseg(args.src, args.dst, args.origin), args.dst))
 
 
 if __name__ == '__main__':
-    sys.exit(
-        main(vgg2mmseg, 'torchvision VGG16 -> plugin VGG16Caffe trunk',
-             with_net=False, extra=add_origin))
+    run_tool(main)

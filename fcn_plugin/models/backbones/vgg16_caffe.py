@@ -55,7 +55,14 @@ class VGG16Caffe(BaseModule):
             Defaults to (64, 128, 256, 512, 512), i.e. VGG16. Smaller widths
             give the same geometry for quick experiments and tests.
         fc_channels (int): Width of fc6 and fc7. Defaults to 4096.
-        first_pad (int): Padding of conv1_1. Defaults to 100.
+        first_pad (int): Padding of conv1_1. Defaults to 100; 1 gives
+            the ordinary VGG16 padding of tutorials (then, with ceil
+            pools, pool5 is ceil(H/32) x ceil(W/32): at least 1x1 for any
+            input, and fc6 needs pool5 >= 7x7, i.e. inputs >= 193 px).
+        with_fc (bool): Build fc6/fc7 (the convolutionalised classifier).
+            Without them (as tutorials often write FCN-8s) output index 5
+            does not exist and the heads score pool5 (index 4, 512
+            channels). Defaults to True.
         dropout_ratio (float): Dropout after fc6 and fc7. Defaults to 0.5.
         out_indices (Sequence[int]): Outputs to return, indices into
             ``('pool1', 'pool2', 'pool3', 'pool4', 'pool5', 'fc7')``.
@@ -80,6 +87,7 @@ class VGG16Caffe(BaseModule):
                  stage_channels: Sequence[int] = (64, 128, 256, 512, 512),
                  fc_channels: int = 4096,
                  first_pad: int = 100,
+                 with_fc: bool = True,
                  dropout_ratio: float = 0.5,
                  out_indices: Sequence[int] = (2, 3, 5),
                  fc_gemm: bool = False,
@@ -94,9 +102,14 @@ class VGG16Caffe(BaseModule):
                 not 0 <= i < len(OUTPUT_NAMES) for i in out_indices):
             raise ValueError(f'out_indices must index {OUTPUT_NAMES}, got '
                              f'{out_indices}')
+        if not with_fc and 5 in out_indices:
+            raise ValueError(
+                'out_indices includes 5 (fc7), but with_fc=False builds no '
+                f'fc6/fc7; score pool5 (index 4) instead, got {out_indices}')
         self.stage_channels = tuple(stage_channels)
         self.fc_channels = fc_channels
         self.first_pad = first_pad
+        self.with_fc = with_fc
         self.out_indices = out_indices
         self.fc_gemm = fc_gemm
         self.channels_last = channels_last
@@ -115,10 +128,11 @@ class VGG16Caffe(BaseModule):
             self.stage_layers.append(names)
         # Caffe's pooling rounds the output size up.
         self.pool = nn.MaxPool2d(2, stride=2, ceil_mode=True)
-        self.fc6 = nn.Conv2d(cin, fc_channels, 7)
-        self.fc7 = nn.Conv2d(fc_channels, fc_channels, 1)
-        self.drop6 = nn.Dropout(dropout_ratio)
-        self.drop7 = nn.Dropout(dropout_ratio)
+        if with_fc:
+            self.fc6 = nn.Conv2d(cin, fc_channels, 7)
+            self.fc7 = nn.Conv2d(fc_channels, fc_channels, 1)
+            self.drop6 = nn.Dropout(dropout_ratio)
+            self.drop7 = nn.Dropout(dropout_ratio)
         if channels_last:
             # The 3x3 conv weights only, in place: loading a checkpoint later
             # copies into them and keeps the layout. fc6/fc7 stay
@@ -137,7 +151,7 @@ class VGG16Caffe(BaseModule):
         Returns:
             tuple[Tensor]: The outputs selected by ``out_indices``, in that
             order (pool3 at stride 8, pool4 at 16, pool5 and fc7 at 32,
-            each offset by the 100-px pad).
+            each offset by ``first_pad - 1`` px).
         """
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)

@@ -1,16 +1,21 @@
 """Base class of the FCN-32s/16s/8s heads."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
-from mmseg.models.losses import accuracy
 from mmseg.utils import ConfigType, SampleList
-from ..utils.caffe_geometry import bilinear_kernel, fc_size, input_hw
+from ..utils.caffe_geometry import (bilinear_kernel, caffe_crop, fc_size,
+                                    input_hw, pooled_size)
+from .head_layers import HeadLayer, ScoreLayer, UpscoreLayer
 
 IntOrSeq = Union[int, Sequence[int]]
+#: How the upsampled maps are matched to the skips and to the input.
+ALIGNS = ('caffe_crop', 'plain')
+#: How the score and upscore layers start.
+INITS = ('caffe', 'pytorch')
 
 
 def _as_tuple(x: IntOrSeq) -> Tuple[int, ...]:
@@ -31,27 +36,41 @@ class CaffeFCNHead(BaseDecodeHead):
       (the crop size in slide mode, else ``pad_shape``, else
       ``img_shape``), which is the size of the tensor fed to the net.
 
-    Both return logits computed only by the net's own upsampling and crop;
-    MMSeg's bilinear resize is never applied (``loss_by_feat`` is
-    overridden to check the sizes instead). ``forward(inputs)`` without a
-    size returns the uncropped output blob (the Caffe ``upscore*`` blob).
+    Both return logits computed only by the net's own upsampling and crop,
+    so MMSeg's bilinear resize in ``loss_by_feat`` is an identity (checked).
+    ``forward(inputs)`` without a size returns the uncropped output blob
+    (the Caffe ``upscore*`` blob).
 
-    Unlike ``BaseDecodeHead``, no ``conv_seg`` is kept: the 1x1 score layers
-    keep their Caffe names (``score_fr``, ``score_pool4``, ``score_pool3``)
-    and start at zero; the transposed convs (``upscore*``) have no bias,
-    start as bilinear kernels and are frozen unless
-    ``learnable_upsample=True``.
+    Each subclass declares its layers in :attr:`layers` (Caffe names,
+    upscore kernels and strides, skip crop offsets) and writes its own
+    ``forward``; this class builds the declared layers. Unlike
+    ``BaseDecodeHead``, no ``conv_seg`` is kept: the 1x1 score layers keep
+    their Caffe names (``score_fr``, ``score_pool4``, ``score_pool3``).
 
     Args:
         in_channels (int | Sequence[int]): Channels of the selected inputs,
-            ordered fine to coarse; the last one is fc7.
+            ordered fine to coarse; the last one is fc7 (pool5 with a
+            backbone without fc6/fc7).
         in_index (int | Sequence[int]): Indices of those inputs in the
             backbone output.
         num_classes (int): Number of classes (21 for PASCAL VOC).
-        learnable_upsample (bool): Train the bilinear-initialised
-            transposed convs (as in the paper's original experiments)
-            instead of keeping them fixed (as in the reference nets).
-            Defaults to False.
+        align (str): ``'caffe_crop'``: the reference nets' transposed convs
+            and crops at the Caffe offsets, valid for the pad-100 VGG16
+            trunk with fc6/fc7 only. ``'plain'``: what tutorials write for
+            an ordinary trunk: each transposed conv is padded by half its
+            stride, so it upsamples exactly by its stride (half-pixel
+            centred bilinear with the bilinear kernel), and maps are
+            matched at offset 0: the sum of two maps keeps their common
+            top-left part, the output is the top-left HxW of the last
+            map. Defaults to ``'caffe_crop'``.
+        init (str): ``'caffe'``: zero score layers, bilinear upscore
+            layers. ``'pytorch'``: PyTorch's default initialisation of
+            ``nn.Conv2d`` / ``nn.ConvTranspose2d`` for both, and the upscore
+            layers are trained. Defaults to ``'caffe'``.
+        learnable_upsample (bool, optional): Train the transposed convs.
+            Defaults to None: fixed with ``init='caffe'`` (as in the
+            reference nets; True trains the bilinear kernels, as in the
+            paper's original experiments), trained with ``init='pytorch'``.
         dropout_ratio (float): Dropout before ``score_fr``. The reference
             has none here (drop7 lives in the backbone). Defaults to 0.
         channels_last (bool): Hold the score and upscore weights in
@@ -60,29 +79,53 @@ class CaffeFCNHead(BaseDecodeHead):
             (the per-pixel argmax over classes then reads contiguous
             memory). Same function. Defaults to False.
         init_cfg (dict, optional): Extra initialization config. Defaults
-            to None, which keeps the Caffe initialisation.
+            to None, which keeps the initialisation chosen by ``init``.
         **kwargs: Other ``BaseDecodeHead`` arguments (``loss_decode``,
             ``ignore_index``, ...).
     """
 
-    #: Offset of the final crop to the input size; set by each subclass.
+    #: Name of the reference net the head builds (``'fcn32s'`` ...).
+    reference_net: str = ''
+    #: The head's layers in forward order; set by each subclass.
+    layers: Tuple[HeadLayer, ...] = ()
+    #: Offset of the final Caffe crop to the input size; set by each
+    #: subclass.
     final_crop_offset: int = 0
 
     def __init__(self,
                  in_channels: IntOrSeq,
                  in_index: IntOrSeq,
                  num_classes: int,
-                 learnable_upsample: bool = False,
+                 align: str = 'caffe_crop',
+                 init: str = 'caffe',
+                 learnable_upsample: Optional[bool] = None,
                  dropout_ratio: float = 0.,
                  channels_last: bool = False,
                  init_cfg: Optional[dict] = None,
                  **kwargs) -> None:
+        name = type(self).__name__
         in_channels = _as_tuple(in_channels)
         in_index = _as_tuple(in_index)
-        if len(in_channels) != len(in_index):
+        scores = [ly for ly in self.layers if isinstance(ly, ScoreLayer)]
+        if len(in_channels) != len(in_index) or len(in_index) != len(
+                scores):
             raise ValueError(
-                f'{type(self).__name__}: in_channels {in_channels} and '
-                f'in_index {in_index} must have the same length')
+                f'{name}: in_channels {in_channels} and in_index '
+                f'{in_index} need one entry per score layer '
+                f'({", ".join(ly.reads for ly in reversed(scores))})')
+        if align not in ALIGNS:
+            raise ValueError(f'{name}: align must be one of {ALIGNS}, got '
+                             f'{align!r}')
+        if init not in INITS:
+            raise ValueError(f'{name}: init must be one of {INITS}, got '
+                             f'{init!r}')
+        if learnable_upsample is None:
+            learnable_upsample = init == 'pytorch'
+        elif init == 'pytorch' and not learnable_upsample:
+            raise ValueError(
+                f"{name}: init='pytorch' starts the upscore layers from "
+                'random weights, which must then be trained; set '
+                'learnable_upsample=True or use init=\'caffe\'')
         super().__init__(
             in_channels=list(in_channels),
             channels=in_channels[-1],
@@ -94,9 +137,30 @@ class CaffeFCNHead(BaseDecodeHead):
             **kwargs)
         # Score layers carry Caffe names; BaseDecodeHead's conv_seg is unused.
         del self.conv_seg
+        self.align = align
+        self.init = init
         self.learnable_upsample = learnable_upsample
         self.channels_last = channels_last
-        self.score_fr = self._score_layer(in_channels[-1])
+        self._specs: Dict[str, HeadLayer] = {}
+        # Score layers come coarse to fine, the inputs fine to coarse.
+        coarse_to_fine = iter(reversed(in_channels))
+        for layer in self.layers:
+            self._specs[layer.name] = layer
+            if isinstance(layer, ScoreLayer):
+                module = self._score_layer(next(coarse_to_fine))
+            else:
+                module = self._upscore_layer(layer)
+            self.add_module(layer.name, self._in_memory_format(module))
+
+    @property
+    def net_name(self) -> str:
+        """The net this head computes, e.g. ``'fcn8s-atonce'``.
+
+        ``'-plain'`` is appended with ``align='plain'``; the backbone's
+        switches are added by :func:`fcn_plugin.models.net_name_of`.
+        """
+        return self.reference_net + ('-plain' if self.align == 'plain'
+                                     else '')
 
     def _in_memory_format(self, layer: nn.Module) -> nn.Module:
         """``layer`` in the head's memory format (see ``channels_last``)."""
@@ -105,30 +169,80 @@ class CaffeFCNHead(BaseDecodeHead):
         return layer
 
     def _score_layer(self, in_channels: int) -> nn.Conv2d:
-        """A zero-initialised 1x1 score layer (Caffe's default filler)."""
+        """A 1x1 score layer: zero (Caffe's default filler) or PyTorch's."""
         conv = nn.Conv2d(in_channels, self.out_channels, 1)
-        nn.init.zeros_(conv.weight)
-        nn.init.zeros_(conv.bias)
-        return self._in_memory_format(conv)
+        if self.init == 'caffe':
+            nn.init.zeros_(conv.weight)
+            nn.init.zeros_(conv.bias)
+        return conv
 
-    def _upscore_layer(self, kernel_size: int,
-                       stride: int) -> nn.ConvTranspose2d:
-        """A bias-free transposed conv holding the bilinear kernel."""
+    def _upscore_layer(self, layer: UpscoreLayer) -> nn.ConvTranspose2d:
+        """A bias-free transposed conv, bilinear (Caffe) or PyTorch's init.
+
+        With ``align='plain'`` it is padded by half the stride, so that
+        it upsamples exactly by its stride (kernel = 2 x stride).
+        """
+        plain = self.align == 'plain'
         deconv = nn.ConvTranspose2d(
             self.out_channels,
             self.out_channels,
-            kernel_size,
-            stride=stride,
+            layer.kernel,
+            stride=layer.stride,
+            padding=(layer.kernel - layer.stride) // 2 if plain else 0,
             bias=False)
-        deconv.weight.data.copy_(
-            bilinear_kernel(self.out_channels, kernel_size))
+        if self.init == 'caffe':
+            deconv.weight.data.copy_(
+                bilinear_kernel(self.out_channels, layer.kernel))
         deconv.weight.requires_grad_(self.learnable_upsample)
-        return self._in_memory_format(deconv)
+        return deconv
 
     def _score_fr(self, fc7: Tensor) -> Tensor:
         if self.dropout is not None:
             fc7 = self.dropout(fc7)
         return self.score_fr(fc7)
+
+    def _fuse(self, upscored: Tensor, name: str, feature: Tensor) -> Tensor:
+        """``upscored`` plus the skip scores of ``feature`` by layer ``name``.
+
+        The scores are Caffe-cropped to ``upscored`` at the layer's
+        ``crop_offset`` (``align='caffe_crop'``), or both maps are cut to
+        their common top-left part (``align='plain'``).
+        """
+        spec = self._specs[name]
+        scale = getattr(self, spec.scale) if spec.scale else 1.
+        if scale != 1:
+            feature = feature * scale
+        scores = getattr(self, name)(feature)
+        if self.align == 'caffe_crop':
+            return upscored + caffe_crop(scores, spec.crop_offset,
+                                         upscored.shape[-2:])
+        h = min(upscored.shape[-2], scores.shape[-2])
+        w = min(upscored.shape[-1], scores.shape[-1])
+        return upscored[:, :, :h, :w] + scores[:, :, :h, :w]
+
+    def _output(self, blob: Tensor,
+                out_size: Optional[Sequence[int]]) -> Tensor:
+        """The last upscore blob cropped to the input size (if given).
+
+        At ``final_crop_offset`` (``align='caffe_crop'``) or at 0
+        (``align='plain'``).
+        """
+        if out_size is None:
+            return blob
+        if self.align == 'caffe_crop':
+            return caffe_crop(blob, self.final_crop_offset, out_size)
+        h, w = out_size[0], out_size[1]
+        # (Traced sizes stay traced, as in caffe_crop: no int() then.)
+        if not torch.jit.is_tracing() and (blob.shape[-2] < int(h)
+                                           or blob.shape[-1] < int(w)):
+            raise ValueError(
+                f'{type(self).__name__}: the upsampled map is '
+                f'{blob.shape[-2]}x{blob.shape[-1]}, smaller than the '
+                f'{int(h)}x{int(w)} input: fc6 (7x7, valid) shrinks the map '
+                'by 6 cells at stride 32, which only conv1_1 padding of '
+                '100 px makes up for. Use VGG16Caffe(first_pad=100) or '
+                'with_fc=False.')
+        return caffe_crop(blob, 0, out_size)
 
     def forward(self,
                 inputs: Sequence[Tensor],
@@ -138,9 +252,8 @@ class CaffeFCNHead(BaseDecodeHead):
         Args:
             inputs (Sequence[Tensor]): Backbone outputs.
             out_size (Sequence[int], optional): (H, W) of the network input.
-                If given, the output is cropped to it at
-                ``final_crop_offset``; if None, the uncropped output blob is
-                returned.
+                If given, the output is cropped to it (see ``align``); if
+                None, the uncropped output blob is returned.
 
         Returns:
             Tensor: Logits of shape (N, num_classes, H, W).
@@ -151,19 +264,32 @@ class CaffeFCNHead(BaseDecodeHead):
                           size: Tuple[int, int]) -> None:
         """Fail clearly if ``size`` cannot be the input of these features.
 
-        The crop offsets are those of the pad-100 VGG16 trunk; a size that
-        does not produce the fc7 map at hand would crop the wrong window.
+        The Caffe crop offsets are those of the pad-100 VGG16 trunk with
+        fc6/fc7; a size that does not produce the fc7 map at hand would
+        crop the wrong window. (With ``align='plain'`` the output check in
+        ``_output`` applies instead.)
         """
-        fc7 = self._transform_inputs(inputs)[-1]
-        expected = (fc_size(size[0]), fc_size(size[1]))
-        if tuple(fc7.shape[-2:]) != expected:
-            raise ValueError(
-                f'{type(self).__name__}: an input of {size[0]}x{size[1]} '
-                f'gives a {expected[0]}x{expected[1]} fc7 map with the '
-                f'pad-100 VGG16 trunk, but the features are '
-                f'{fc7.shape[-2]}x{fc7.shape[-1]}. The image metas do not '
-                'describe the network input, or the backbone is not '
-                'VGG16Caffe with first_pad=100.')
+        if self.align != 'caffe_crop':
+            return
+        scores = [ly for ly in self.layers if isinstance(ly, ScoreLayer)]
+        # inputs come fine to coarse, score layers coarse to fine
+        for feat, spec in zip(reversed(self._transform_inputs(inputs)),
+                              scores):
+            if spec.reads == 'fc7':
+                expected = (fc_size(size[0]), fc_size(size[1]))
+            else:  # 'pool3' -> 3 pools
+                pools = int(spec.reads[len('pool'):])
+                expected = (pooled_size(size[0], 100, pools),
+                            pooled_size(size[1], 100, pools))
+            if tuple(feat.shape[-2:]) != expected:
+                raise ValueError(
+                    f'{type(self).__name__}: an input of {size[0]}x'
+                    f'{size[1]} gives a {expected[0]}x{expected[1]} '
+                    f'{spec.reads} map with the pad-100 VGG16 trunk, but '
+                    f'the features are {feat.shape[-2]}x{feat.shape[-1]}. '
+                    'The image metas do not describe the network input, or '
+                    'the backbone is not VGG16Caffe with first_pad=100 and '
+                    "with_fc=True (use align='plain' for other trunks).")
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: SampleList,
              train_cfg: ConfigType) -> dict:
@@ -197,32 +323,16 @@ class CaffeFCNHead(BaseDecodeHead):
 
     def loss_by_feat(self, seg_logits: Tensor,
                      batch_data_samples: SampleList) -> dict:
-        """Losses and accuracy of logits that already match the labels.
+        """``BaseDecodeHead.loss_by_feat`` on logits that match the labels.
 
-        Same contract as ``BaseDecodeHead.loss_by_feat`` but without its
-        bilinear resize: the logits come at label size from the crop.
+        The logits come at label size from the net's own crop, so MMSeg's
+        bilinear resize to the label size is an identity; a size mismatch
+        would mean a wrong crop and is refused instead of resized away.
         """
-        seg_label = self._stack_batch_gt(batch_data_samples)
-        if seg_logits.shape[-2:] != seg_label.shape[-2:]:
+        label_hw = batch_data_samples[0].gt_sem_seg.shape[-2:]
+        if seg_logits.shape[-2:] != label_hw:
             raise ValueError(
                 f'{type(self).__name__}: logits of size '
                 f'{tuple(seg_logits.shape[-2:])} do not match labels of '
-                f'size {tuple(seg_label.shape[-2:])}')
-        seg_weight = None
-        if self.sampler is not None:
-            seg_weight = self.sampler.sample(seg_logits, seg_label)
-        seg_label = seg_label.squeeze(1)
-        losses_decode = self.loss_decode if isinstance(
-            self.loss_decode, nn.ModuleList) else [self.loss_decode]
-        loss = dict()
-        for loss_decode in losses_decode:
-            value = loss_decode(
-                seg_logits,
-                seg_label,
-                weight=seg_weight,
-                ignore_index=self.ignore_index)
-            name = loss_decode.loss_name
-            loss[name] = loss[name] + value if name in loss else value
-        loss['acc_seg'] = accuracy(
-            seg_logits, seg_label, ignore_index=self.ignore_index)
-        return loss
+                f'size {tuple(label_hw)}')
+        return super().loss_by_feat(seg_logits, batch_data_samples)

@@ -4,8 +4,8 @@ from typing import Optional, Sequence
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from ..utils.caffe_geometry import caffe_crop
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
+from .head_layers import ScoreLayer, UpscoreLayer
 
 
 @MODELS.register_module()
@@ -22,16 +22,23 @@ class FCN16sHead(CaffeFCNHead):
         in_index (Sequence[int]): Indices of pool4 and fc7 in the backbone
             outputs. Defaults to (1, 2).
         scale_pool4 (float): Constant multiplying pool4 before
-            ``score_pool4`` (the at-once trick; 1 in the staged net).
-            Defaults to 1.
-        **kwargs: See :class:`CaffeFCNHead`.
+            ``score_pool4`` (an at-once style ``Scale`` layer; 1 in
+            ``voc-fcn16s``). Defaults to 1.
+        **kwargs: See :class:`CaffeFCNHead` (``align``, ``init``, ...).
     """
 
+    reference_net = 'fcn16s'
+    layers = (
+        ScoreLayer('score_fr', reads='fc7'),
+        UpscoreLayer('upscore2', kernel=4, stride=2),
+        # pool4 sits 5 px (at stride 16) after upscore2 in input
+        # coordinates: (x+99)/16 - 0.47 versus (x+99)/16 - 5.47.
+        ScoreLayer('score_pool4', reads='pool4', crop_offset=5,
+                   scale='scale_pool4'),
+        UpscoreLayer('upscore16', kernel=32, stride=16),
+    )
     #: upscore16 maps input pixel x to x + 27.
     final_crop_offset = 27
-    #: pool4 sits 5 px (at stride 16) after upscore2 in input coordinates:
-    #: (x+99)/16 - 0.47 versus (x+99)/16 - 5.47.
-    pool4_crop_offset = 5
 
     def __init__(self,
                  in_channels: IntOrSeq = (512, 4096),
@@ -40,29 +47,12 @@ class FCN16sHead(CaffeFCNHead):
                  **kwargs) -> None:
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
         self.scale_pool4 = scale_pool4
-        self.upscore2 = self._upscore_layer(4, 2)
-        self.score_pool4 = self._score_layer(self.in_channels[-2])
-        self._build_after_fuse_pool4()
-
-    def _build_after_fuse_pool4(self) -> None:
-        """The layers that take ``fuse_pool4``: here ``upscore16``."""
-        self.upscore16 = self._upscore_layer(32, 16)
-
-    def fuse_pool4(self, pool4: Tensor, fc7: Tensor) -> Tensor:
-        """``upscore2`` of the fc7 scores plus the cropped pool4 scores."""
-        upscore2 = self.upscore2(self._score_fr(fc7))
-        if self.scale_pool4 != 1:
-            pool4 = pool4 * self.scale_pool4
-        score_pool4c = caffe_crop(
-            self.score_pool4(pool4), self.pool4_crop_offset,
-            upscore2.shape[-2:])
-        return upscore2 + score_pool4c
 
     def forward(self,
                 inputs: Sequence[Tensor],
                 out_size: Optional[Sequence[int]] = None) -> Tensor:
         pool4, fc7 = self._transform_inputs(inputs)
-        upscore16 = self.upscore16(self.fuse_pool4(pool4, fc7))
-        if out_size is None:
-            return upscore16
-        return caffe_crop(upscore16, self.final_crop_offset, out_size)
+        upscore2 = self.upscore2(self._score_fr(fc7))
+        fuse_pool4 = self._fuse(upscore2, 'score_pool4', pool4)
+        upscore16 = self.upscore16(fuse_pool4)
+        return self._output(upscore16, out_size)

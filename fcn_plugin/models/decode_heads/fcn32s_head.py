@@ -4,8 +4,8 @@ from typing import Optional, Sequence
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from ..utils.caffe_geometry import caffe_crop
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
+from .head_layers import ScoreLayer, UpscoreLayer
 
 
 @MODELS.register_module()
@@ -19,9 +19,14 @@ class FCN32sHead(CaffeFCNHead):
         in_channels (int | Sequence[int]): fc7 channels. Defaults to 4096.
         in_index (int | Sequence[int]): Index of fc7 in the backbone
             outputs. Defaults to 2 (VGG16Caffe's default outputs).
-        **kwargs: See :class:`CaffeFCNHead`.
+        **kwargs: See :class:`CaffeFCNHead` (``align``, ``init``, ...).
     """
 
+    reference_net = 'fcn32s'
+    layers = (
+        ScoreLayer('score_fr', reads='fc7'),
+        UpscoreLayer('upscore', kernel=64, stride=32),
+    )
     #: upscore maps input pixel x to x + 19 (the 100-px pad, shrunk by the
     #: 7x7 fc6 and shifted by the 64/32 deconv's half-kernel).
     final_crop_offset = 19
@@ -31,13 +36,10 @@ class FCN32sHead(CaffeFCNHead):
                  in_index: IntOrSeq = 2,
                  **kwargs) -> None:
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
-        self.upscore = self._upscore_layer(64, 32)
 
     def forward(self,
                 inputs: Sequence[Tensor],
                 out_size: Optional[Sequence[int]] = None) -> Tensor:
         (fc7, ) = self._transform_inputs(inputs)
         upscore = self.upscore(self._score_fr(fc7))
-        if out_size is None:
-            return upscore
-        return caffe_crop(upscore, self.final_crop_offset, out_size)
+        return self._output(upscore, out_size)

@@ -4,18 +4,17 @@ from typing import Optional, Sequence
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from ..utils.caffe_geometry import caffe_crop
-from .caffe_fcn_head import IntOrSeq
-from .fcn16s_head import FCN16sHead
+from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
+from .head_layers import ScoreLayer, UpscoreLayer
 
 
 @MODELS.register_module()
-class FCN8sHead(FCN16sHead):
+class FCN8sHead(CaffeFCNHead):
     """FCN-8s head of `FCN <https://arxiv.org/abs/1605.06211>`_.
 
-    FCN-16s up to ``fuse_pool4`` -> ``upscore_pool4`` (4x4 / 2) +
-    crop(``score_pool3``, 9) -> ``upscore8`` (16x16 / 8) -> crop to the
-    input at 31 (``voc-fcn8s``).
+    ``score_fr`` -> ``upscore2`` (4x4 / 2) + crop(``score_pool4``, 5) ->
+    ``upscore_pool4`` (4x4 / 2) + crop(``score_pool3``, 9) -> ``upscore8``
+    (16x16 / 8) -> crop to the input at 31 (``voc-fcn8s``).
 
     The at-once net (``voc-fcn8s-atonce``) is this head with
     ``scale_pool4=0.01`` and ``scale_pool3=0.0001``: fixed Caffe ``Scale``
@@ -27,43 +26,58 @@ class FCN8sHead(FCN16sHead):
             Defaults to (256, 512, 4096).
         in_index (Sequence[int]): Their indices in the backbone outputs.
             Defaults to (0, 1, 2).
+        scale_pool4 (float): Constant multiplying pool4 before
+            ``score_pool4``. Defaults to 1.
         scale_pool3 (float): Constant multiplying pool3 before
             ``score_pool3``. Defaults to 1.
-        **kwargs: See :class:`FCN16sHead` (``scale_pool4``) and
-            :class:`CaffeFCNHead`.
+        **kwargs: See :class:`CaffeFCNHead` (``align``, ``init``, ...).
     """
 
+    reference_net = 'fcn8s'
+    layers = (
+        ScoreLayer('score_fr', reads='fc7'),
+        UpscoreLayer('upscore2', kernel=4, stride=2),
+        # pool4 sits 5 px (at stride 16) after upscore2 in input
+        # coordinates: (x+99)/16 - 0.47 versus (x+99)/16 - 5.47.
+        ScoreLayer('score_pool4', reads='pool4', crop_offset=5,
+                   scale='scale_pool4'),
+        UpscoreLayer('upscore_pool4', kernel=4, stride=2),
+        # pool3 sits 9 px (at stride 8) after upscore_pool4:
+        # (x+99)/8 - 0.44 versus (x+99)/8 - 9.44.
+        ScoreLayer('score_pool3', reads='pool3', crop_offset=9,
+                   scale='scale_pool3'),
+        UpscoreLayer('upscore8', kernel=16, stride=8),
+    )
     #: upscore8 maps input pixel x to x + 31.
     final_crop_offset = 31
-    #: pool3 sits 9 px (at stride 8) after upscore_pool4:
-    #: (x+99)/8 - 0.44 versus (x+99)/8 - 9.44.
-    pool3_crop_offset = 9
+    #: The fixed Scale constants of ``voc-fcn8s-atonce``.
+    atonce_scales = dict(scale_pool4=0.01, scale_pool3=0.0001)
 
     def __init__(self,
                  in_channels: IntOrSeq = (256, 512, 4096),
                  in_index: IntOrSeq = (0, 1, 2),
+                 scale_pool4: float = 1.,
                  scale_pool3: float = 1.,
                  **kwargs) -> None:
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
+        self.scale_pool4 = scale_pool4
         self.scale_pool3 = scale_pool3
 
-    def _build_after_fuse_pool4(self) -> None:
-        """FCN-8s upsamples ``fuse_pool4`` by 2 (not 16) and adds pool3."""
-        self.upscore_pool4 = self._upscore_layer(4, 2)
-        self.score_pool3 = self._score_layer(self.in_channels[-3])
-        self.upscore8 = self._upscore_layer(16, 8)
+    @property
+    def net_name(self) -> str:
+        """``'fcn8s'``, or ``'fcn8s-atonce'`` when a skip is scaled."""
+        name = super().net_name
+        if self.scale_pool4 != 1 or self.scale_pool3 != 1:
+            name = name.replace('fcn8s', 'fcn8s-atonce', 1)
+        return name
 
     def forward(self,
                 inputs: Sequence[Tensor],
                 out_size: Optional[Sequence[int]] = None) -> Tensor:
         pool3, pool4, fc7 = self._transform_inputs(inputs)
-        upscore_pool4 = self.upscore_pool4(self.fuse_pool4(pool4, fc7))
-        if self.scale_pool3 != 1:
-            pool3 = pool3 * self.scale_pool3
-        score_pool3c = caffe_crop(
-            self.score_pool3(pool3), self.pool3_crop_offset,
-            upscore_pool4.shape[-2:])
-        upscore8 = self.upscore8(upscore_pool4 + score_pool3c)
-        if out_size is None:
-            return upscore8
-        return caffe_crop(upscore8, self.final_crop_offset, out_size)
+        upscore2 = self.upscore2(self._score_fr(fc7))
+        fuse_pool4 = self._fuse(upscore2, 'score_pool4', pool4)
+        upscore_pool4 = self.upscore_pool4(fuse_pool4)
+        fuse_pool3 = self._fuse(upscore_pool4, 'score_pool3', pool3)
+        upscore8 = self.upscore8(fuse_pool3)
+        return self._output(upscore8, out_size)

@@ -20,20 +20,31 @@ def caffe_crop(x: Tensor, offset: int, size: Sequence[int]) -> Tensor:
     view (no copy), and its size is the size of the reference blob, never
     "input minus twice the offset".
 
+    Export-friendly: while ``torch.jit.trace`` (the ONNX exporter) runs,
+    the sizes of a traced tensor's ``shape`` are traced values; they are
+    used as they are, so the exported crop follows the input size instead
+    of being frozen at the size seen during the export. Eagerly the
+    function is unchanged.
+
     Args:
         x (Tensor): Blob of shape (N, C, H, W).
         offset (int): Offset applied to both spatial axes.
-        size (Sequence[int]): (h, w) of the reference blob.
+        size (Sequence[int]): (h, w) of the reference blob, e.g. the
+            ``shape[-2:]`` of the network input or of the other blob.
 
     Returns:
         Tensor: The cropped view of shape (N, C, h, w).
     """
-    h, w = int(size[0]), int(size[1])
-    if x.shape[-2] < offset + h or x.shape[-1] < offset + w:
-        raise ValueError(
-            f'Caffe crop at offset {offset} to {h}x{w} does not fit a '
-            f'{x.shape[-2]}x{x.shape[-1]} blob; the size handed to the FCN '
-            'head is not the size of the network input')
+    if torch.jit.is_tracing():
+        # int() would bake the traced size into the graph as a constant.
+        h, w = size[0], size[1]
+    else:
+        h, w = int(size[0]), int(size[1])
+        if x.shape[-2] < offset + h or x.shape[-1] < offset + w:
+            raise ValueError(
+                f'Caffe crop at offset {offset} to {h}x{w} does not fit a '
+                f'{x.shape[-2]}x{x.shape[-1]} blob; the size handed to the '
+                'FCN head is not the size of the network input')
     return x[:, :, offset:offset + h, offset:offset + w]
 
 

@@ -1,0 +1,139 @@
+"""The user errors the plugin raises, and the tools' one-line error exit.
+
+Every message names the file or setting at fault and what to do; the
+command-line tools print it as one ``error: ...`` line through
+:func:`run_tool`.
+"""
+import os
+import re
+import sys
+from typing import Any, Callable, Optional
+
+#: Set to 1 to let :func:`run_tool` show the full traceback.
+DEBUG_ENV = 'FCN_DEBUG'
+#: How torch's ``ExceptionWrapper`` starts the traceback of an exception
+#: raised in a DataLoader worker (``Caught ValueError in DataLoader worker
+#: process 0.\nOriginal Traceback (most recent call last):\n...``).
+_TRACEBACK_HEADER = 'Traceback (most recent call last):'
+_EXCEPTION_NAME = re.compile(r'^[A-Za-z_][\w.]*(: |:$|$)')
+
+
+class WeightFileError(ValueError):
+    """A weight file is unreadable, unsafe or does not fit the FCN net.
+
+    The message names the file and lists the layers and shapes at fault.
+    """
+
+
+class MissingWeightFileError(WeightFileError, FileNotFoundError):
+    """A weight file a config names does not exist.
+
+    The message names the setting and the converter command that makes it.
+    """
+
+
+class UnsafeCheckpointError(WeightFileError):
+    """A checkpoint holds pickled objects outside the safe allowlist.
+
+    Such a file is never unpickled (that could run arbitrary code).
+
+    Args:
+        path (str): The checkpoint file.
+        offending (str): The pickled global that was refused, e.g.
+            ``posix.system``.
+    """
+
+    def __init__(self, path: str, offending: str) -> None:
+        self.path = path
+        self.offending = offending
+        super().__init__(
+            f'{path} was not loaded: it holds the pickled object '
+            f'{offending}, which a checkpoint of weights never needs '
+            '(allowed are tensors, numbers, strings, containers and '
+            "MMEngine's training state); unpickling it could run "
+            'arbitrary code. Use checkpoints from a source you trust, or '
+            'convert the original weights again (docs/weights.md).')
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss or the weights stopped being finite numbers."""
+
+
+def _original_message(text: str) -> Optional[str]:
+    """The message of the last exception in a formatted traceback.
+
+    Args:
+        text (str): A message that embeds a traceback, as torch's
+            DataLoader re-raises a worker's exception.
+
+    Returns:
+        str | None: The text after ``Type:`` of the final exception line,
+        or None if ``text`` embeds no traceback.
+    """
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.endswith(
+        _TRACEBACK_HEADER)]
+    if not starts:
+        return None
+    tail = lines[starts[-1] + 1:]
+    for i, line in enumerate(tail):
+        if line and not line[0].isspace():
+            first = _EXCEPTION_NAME.sub('', line, count=1) or line
+            return '\n'.join([first] + tail[i + 1:])
+    return None
+
+
+def error_message(err: BaseException) -> str:
+    """One line saying what went wrong.
+
+    The message of ``err`` with its lines joined; for an exception re-raised
+    by a DataLoader from a worker process, the message of the original
+    exception only. A ``KeyError`` (whose message is just the key) and an
+    exception without a message are named by their type.
+
+    Args:
+        err (BaseException): The exception.
+
+    Returns:
+        str: The single-line message.
+    """
+    text = str(err)
+    text = _original_message(text) or text
+    if isinstance(err, KeyError):  # the message is only the key's repr
+        text = f'KeyError: {text}'
+    message = ' '.join(part.strip() for part in text.splitlines()
+                       if part.strip())
+    if not message:
+        return type(err).__name__
+    return message
+
+
+def run_tool(main: Callable[[], Any]) -> None:
+    """Run a tool's ``main`` with the one-line error exit.
+
+    Any exception ends in one line ``error: <message>`` on stderr and exit
+    status 1; Ctrl-C in ``error: interrupted`` and status 130. With
+    ``FCN_DEBUG=1`` in the environment the exception is re-raised, which
+    shows its traceback. ``SystemExit`` (e.g. argparse's usage errors)
+    passes through unchanged, and a non-zero int returned by ``main`` is
+    the exit status (other return values are ignored).
+
+    Args:
+        main (Callable[[], Any]): The tool's entry point.
+    """
+    debug = os.environ.get(DEBUG_ENV, '') not in ('', '0')
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print('error: interrupted', file=sys.stderr)
+        sys.exit(130)
+    except Exception as err:
+        if debug:
+            raise
+        sys.stdout.flush()
+        print(f'error: {error_message(err)}', file=sys.stderr)
+        sys.exit(1)
+    if isinstance(status, int) and status:
+        sys.exit(status)
