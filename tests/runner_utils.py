@@ -5,7 +5,6 @@ The data come from the plugin's one synthetic-VOC writer
 those of ``tests/data/tiny_voc_runtime.py``, the runtime the tool tests'
 config files use.
 """
-import os.path as osp
 from pathlib import Path
 from typing import Tuple, Union
 
@@ -52,7 +51,7 @@ def tiny_runner_cfg(work_dir: Union[str, Path],
     cfg.train_cfg.update(max_iters=max_iters, val_interval=max_iters + 1)
     cfg.default_hooks.checkpoint.interval = ckpt_interval
     # MMEngine keeps one visualizer per name: one per work dir.
-    cfg.visualizer.name = f'visualizer_{osp.basename(str(work_dir))}'
+    cfg.visualizer.name = f'visualizer_{Path(work_dir).resolve()}'
     cfg.log_level = 'WARNING'
     for key, value in kwargs.items():
         cfg[key] = value

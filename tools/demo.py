@@ -238,9 +238,9 @@ def draw_grids(work: Path, voc: Path) -> List[Tuple[Path, str]]:
     """A grid per test image from the saved predictions, with captions."""
     import mmcv
     import numpy as np
-    from fcn_tools.grid import make_grid
 
     from fcn_plugin.datasets.voc_palette import colorize, read_label_indices
+    from fcn_tools.grid import make_grid
     out = work / 'compare'
     if out.exists():
         shutil.rmtree(out)

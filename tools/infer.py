@@ -18,7 +18,6 @@ from typing import Optional, Tuple
 
 import mmcv
 import numpy as np
-from fcn_tools.images import list_images
 from mmengine.config import Config, DictAction
 from mmseg.apis import MMSegInferencer
 from mmseg.registry import DATASETS
@@ -26,6 +25,7 @@ from tqdm import tqdm
 
 from fcn_plugin.datasets.voc_palette import save_palette_png
 from fcn_plugin.errors import error_message, run_tool
+from fcn_tools.images import list_images
 
 
 def parse_args() -> argparse.Namespace:

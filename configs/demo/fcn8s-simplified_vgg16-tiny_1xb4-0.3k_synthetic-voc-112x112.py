@@ -2,7 +2,8 @@
 # PyTorch init, unscaled skips; configs/_base_/models/
 # fcn8s-simplified_vgg16.py) on the synthetic VOC set, trained from scratch
 # in one go. Same widths and schedule as the demo FCN-8s
-# (fcn8s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py), so the two can be compared.
+# (fcn8s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py), so the two can be
+# compared.
 _base_ = [
     '../_base_/models/fcn8s-simplified_vgg16.py',
     '../_base_/datasets/synthetic_voc.py', '../_base_/default_runtime.py',

@@ -4,12 +4,12 @@ Each one writes ``{'state_dict': ..., 'meta': {...}}`` that loads with
 ``torch.load(weights_only=True)`` into the plugin's nets of `FCN
 <https://arxiv.org/abs/1605.06211>`_; ``meta['fcn_net']`` records the net.
 """
+from ..errors import WeightFileError
 from .caffe_model import CaffeLayer, CaffeNet, read_caffemodel
 from .caffe_proto import caffe_messages
 from .convert import caffe2mmseg, summary, torchfcn2mmseg, vgg2mmseg
-from ..errors import WeightFileError
-from .layers import (CAFFE_INPUT, NET_TITLES, NETS, STAGES,
-                     TORCHVISION_INPUT, expected_shapes, net_of_layers)
+from .layers import (CAFFE_INPUT, NET_TITLES, NETS, STAGES, TORCHVISION_INPUT,
+                     expected_shapes, net_of_layers)
 
 __all__ = [
     'CAFFE_INPUT', 'CaffeLayer', 'CaffeNet', 'NETS', 'NET_TITLES', 'STAGES',

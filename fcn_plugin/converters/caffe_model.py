@@ -17,8 +17,8 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 
-from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
 from ..errors import WeightFileError
+from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
 from .layers import (ATONCE_SCALES, NET_TITLES, SCORE_INPUTS, TRUNK_CONVS,
                      TRUNK_LAYERS, UPSCORE_KERNELS, fmt_shape, net_of_layers,
                      param_key)

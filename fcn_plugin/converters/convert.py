@@ -4,9 +4,9 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import torch
 
+from ..errors import WeightFileError
 from .caffe_model import convert_caffe_net, read_caffemodel
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
-from ..errors import WeightFileError
 from .layers import CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT
 from .torchfcn import convert_torchfcn, torchfcn_net
 from .torchvision_vgg import convert_torchvision_vgg16

@@ -4,8 +4,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 
 from ..errors import WeightFileError
-from .layers import (NET_TITLES, expected_shapes, fmt_shape, net_keys,
-                     widths_of)
+from .layers import NET_TITLES, expected_shapes, fmt_shape, net_keys, widths_of
 
 
 def shape_problems(state_dict: Mapping[str, torch.Tensor],

@@ -22,8 +22,7 @@ from typing import Dict, FrozenSet, Iterable, Optional, Tuple
 
 import torch.nn as nn
 
-from .backbones.vgg16_caffe import (OUTPUT_NAMES, VGG16_STAGE_DEPTHS,
-                                    VGG16Caffe)
+from .backbones.vgg16_caffe import OUTPUT_NAMES, VGG16_STAGE_DEPTHS, VGG16Caffe
 from .decode_heads import CaffeFCNHead, FCN8sHead, FCN16sHead, FCN32sHead
 from .decode_heads.head_layers import ScoreLayer, UpscoreLayer
 

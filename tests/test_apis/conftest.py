@@ -4,6 +4,7 @@ Every config under ``configs/`` (``_base_`` excepted) is used as a config
 user would: loaded from its file, narrowed with the same dotted overrides
 ``--cfg-options`` takes, and given a checkpoint file.
 """
+import functools
 from pathlib import Path
 from typing import Dict, List
 
@@ -16,15 +17,11 @@ from PIL import Image
 
 from ..conftest import CONFIGS, TINY_WIDTHS, randomize
 
-#: Every config a user runs: the paper's, the MMSeg-named and the demos.
+#: Every config a user runs: the paper's, the MMSeg-named and the demos
+#: (``ablations/`` holds experiments, some of which need larger inputs).
 USER_CONFIGS = sorted(
-    p for p in CONFIGS.rglob('*.py') if '_base_' not in p.parts)
-#: pool3 / pool4 / fc7 widths of the tiny trunk, by head type.
-TINY_HEAD_CHANNELS = {
-    'FCN32sHead': 9,
-    'FCN16sHead': (7, 9),
-    'FCN8sHead': (6, 7, 9),
-}
+    p for p in CONFIGS.rglob('*.py')
+    if not {'_base_', 'ablations'} & set(p.relative_to(CONFIGS).parts))
 #: Odd (H, W) sizes the predictions must come back at.
 SIZES = [(37, 501), (1, 1)]
 
@@ -33,11 +30,21 @@ def config_id(path: Path) -> str:
     return str(path.relative_to(CONFIGS))
 
 
+@functools.lru_cache(maxsize=None)
+def _model_cfg(config: Path) -> Config:
+    return Config.fromfile(str(config)).model
+
+
 def tiny_options(config: Path) -> Dict[str, object]:
     """Dotted overrides that narrow a config's net (same geometry)."""
-    head = Config.fromfile(str(config)).model.decode_head.type
+    model = _model_cfg(config)
+    # widths of pool1..pool5 and fc7, the backbone's possible outputs
+    widths = list(TINY_WIDTHS['stage_channels']) + [TINY_WIDTHS['fc_channels']]
+    outs = [widths[i] for i in model.backbone.out_indices]
+    index = model.decode_head.in_index
     options = {f'model.backbone.{k}': v for k, v in TINY_WIDTHS.items()}
-    options['model.decode_head.in_channels'] = TINY_HEAD_CHANNELS[head]
+    options['model.decode_head.in_channels'] = outs[index] if isinstance(
+        index, int) else tuple(outs[i] for i in index)
     options['model.backbone.init_cfg'] = None  # no VGG16 file needed
     return options
 
@@ -67,13 +74,19 @@ def write_checkpoint(cfg: Config, path: Path, seed: int = 0) -> Path:
 
 
 @pytest.fixture(scope='session')
-def images(tmp_path_factory) -> List[Path]:
-    """Random RGB PNGs (lossless: every decoder reads the same pixels)."""
+def images(tmp_path_factory) -> Dict[tuple, List[Path]]:
+    """Two random RGB PNGs per size in :data:`SIZES`, in one folder.
+
+    PNG is lossless, so every decoder reads the same pixels.
+    """
     folder = tmp_path_factory.mktemp('images')
     rng = np.random.default_rng(0)
-    paths = []
+    out = {}
     for h, w in SIZES:
-        path = folder / f'img_{h}x{w}.png'
-        Image.fromarray(rng.integers(0, 256, (h, w, 3), np.uint8)).save(path)
-        paths.append(path)
-    return paths
+        out[(h, w)] = []
+        for name in 'ab':
+            path = folder / f'{name}_{h}x{w}.png'
+            Image.fromarray(rng.integers(0, 256, (h, w, 3),
+                                         np.uint8)).save(path)
+            out[(h, w)].append(path)
+    return out

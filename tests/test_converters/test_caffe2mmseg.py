@@ -4,8 +4,8 @@ import pytest
 import torch
 from mmengine.runner import load_checkpoint
 
-from ..conftest import build_model
 from fcn_tools.reference_fcn import caffe_fcn
+from ..conftest import build_model
 from .sources import (as_reference_weights, assert_close, caffe_weights,
                       reference_trunk, run_tool, segmentor_logits,
                       write_caffemodel)

@@ -16,7 +16,7 @@ def backbones(**extra):
     nets = []
     for mode in (PLAIN_BACKBONE, FAST):
         cfg = dict(type='VGG16Caffe', out_indices=(0, 2, 3, 4, 5),
-                   **TINY_WIDTHS, **mode, **extra)
+                   **{**TINY_WIDTHS, **mode, **extra})
         nets.append(MODELS.build(cfg))
     nets[1].load_state_dict(nets[0].state_dict())
     return nets

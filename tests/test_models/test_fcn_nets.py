@@ -6,11 +6,11 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import ConfigDict
 from mmengine.structures import PixelData
-
 from mmseg.structures import SegDataSample
+
 from fcn_plugin.models.utils import bilinear_kernel
-from ..conftest import PLAIN, build_model, model_cfg, randomize
 from fcn_tools.reference_fcn import caffe_fcn, weights_by_caffe_name
+from ..conftest import PLAIN, build_model, model_cfg, randomize
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
 UPSCORES = {

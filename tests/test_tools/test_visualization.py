@@ -102,6 +102,7 @@ def test_prediction_skips_label_loading():
     """Bare images have no label: label loading is dropped, the check kept;
     without a top-level test_pipeline the test dataloader's is used."""
     from mmengine.config import Config
+
     from fcn_tools.predict import load_segmentor, pred_label, predict
     from .conftest import DATA
     cfg = Config.fromfile(str(DATA / 'tiny_fcn8s_voc.py'))

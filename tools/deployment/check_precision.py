@@ -68,8 +68,8 @@ def confusion(pred: torch.Tensor, gt: torch.Tensor, num_classes: int,
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    from mmseg.apis import init_model
     from mmengine.runner import Runner
+    from mmseg.apis import init_model
     args = parse_args(argv)
     for path, what in ((args.config, 'config'), (args.checkpoint,
                                                  'checkpoint')):

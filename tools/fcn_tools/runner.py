@@ -6,7 +6,6 @@ from typing import Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
-
 from mmseg.registry import RUNNERS
 
 

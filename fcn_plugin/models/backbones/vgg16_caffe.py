@@ -5,10 +5,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule
-from torch import Tensor
-
 from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
+from torch import Tensor
+
 from ..utils.im2col_gemm import (IM2COL_MAX_BYTES, conv_rows, im2col_bytes,
                                  rows_to_map)
 

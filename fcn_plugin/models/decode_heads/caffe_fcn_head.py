@@ -3,10 +3,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-from torch import Tensor
-
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import ConfigType, SampleList
+from torch import Tensor
+
 from ..utils.caffe_geometry import (bilinear_kernel, caffe_crop, fc_size,
                                     input_hw, pooled_size)
 from .head_layers import HeadLayer, ScoreLayer, UpscoreLayer

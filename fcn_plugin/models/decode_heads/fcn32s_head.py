@@ -1,9 +1,9 @@
 """FCN-32s head."""
 from typing import Optional, Sequence
 
+from mmseg.registry import MODELS
 from torch import Tensor
 
-from mmseg.registry import MODELS
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
 from .head_layers import ScoreLayer, UpscoreLayer
 

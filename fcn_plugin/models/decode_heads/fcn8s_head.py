@@ -1,9 +1,9 @@
 """FCN-8s head (staged and at-once)."""
 from typing import Optional, Sequence
 
+from mmseg.registry import MODELS
 from torch import Tensor
 
-from mmseg.registry import MODELS
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
 from .head_layers import ScoreLayer, UpscoreLayer
 

@@ -2,11 +2,10 @@
 from typing import Optional
 
 import torch
-from torch import Tensor
-
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
+from torch import Tensor
 
 #: Precisions of :class:`PrecisionEncoderDecoder`.
 PRECISIONS = ('fp32', 'bf16')

@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from fcn_plugin.models.decode_heads import CaffeFCNHead
+from fcn_plugin.models import CaffeFCNHead, net_name_of
 from .runtime import META_CLASSES, META_CONFIG, META_NET, META_OUTPUT
 
 #: What the graph can return.
@@ -30,23 +30,10 @@ INPUT_NAME = 'img'
 DEFAULT_OPSET = 17
 
 
-def net_name(head: nn.Module) -> str:
-    """The name of the FCN net a head belongs to, e.g. 'fcn8s-atonce'.
-
-    Uses the head's own ``net_name`` when it declares one.
-    """
-    name = getattr(head, 'net_name', None)
-    if isinstance(name, str):
-        return name
-    base = {
-        'FCN32sHead': 'fcn32s',
-        'FCN16sHead': 'fcn16s',
-        'FCN8sHead': 'fcn8s'
-    }.get(type(head).__name__, type(head).__name__)
-    if getattr(head, 'scale_pool4', 1) != 1 or getattr(
-            head, 'scale_pool3', 1) != 1:
-        base += '-atonce'
-    return base
+def model_net_name(model: nn.Module) -> str:
+    """The net a segmentor computes (``fcn_plugin.models.net_name_of``),
+    e.g. 'fcn8s-atonce', or 'unknown'."""
+    return net_name_of(model) or 'unknown'
 
 
 def export_problem(model: nn.Module) -> Optional[str]:
@@ -157,10 +144,8 @@ def export_onnx(model: nn.Module,
 
     Uses the TorchScript exporter (``torch.onnx.export(..., dynamo=False)``):
     it traces one call, and every size the crops need is a traced shape,
-    so the dynamic axes hold. ``dynamo=True`` goes through
-    ``torch.export``, whose symbolic shapes cannot express the FCN's size
-    arithmetic (ceil pools of ``H + 198``, then 7x7 valid fc6) together
-    with the crops' bounds and fails with ``ValueRangeError``.
+    so the dynamic axes hold (see the tool's docstring for why not
+    ``dynamo=True``).
 
     Args:
         model (nn.Module): Segmentor in eval mode, accepted by
@@ -202,7 +187,7 @@ def export_onnx(model: nn.Module,
             do_constant_folding=True,
             dynamo=False)
     meta = {
-        META_NET: net_name(model.decode_head),
+        META_NET: model_net_name(model),
         META_CLASSES: str(model.decode_head.out_channels),
         META_OUTPUT: output,
         META_CONFIG: osp.basename(config_name),

@@ -6,6 +6,7 @@ post-processing (bilinear resize of the logits back to the original size
 when the pipeline resized the image, then the argmax), so that its label
 maps equal those of the PyTorch model through ``MMSegInferencer``.
 """
+import copy
 from pathlib import Path
 from typing import Optional, Union
 
@@ -16,7 +17,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
-from .export import net_name
+from .export import model_net_name
 from .runtime import OrtSegmentor
 
 #: Pipeline steps that load labels; images to segment have none.
@@ -42,11 +43,16 @@ class OrtImageSegmenter:
                  threads: Optional[int] = None) -> None:
         from mmseg.registry import MODELS
         init_default_scope(cfg.get('default_scope', 'mmseg'))
-        head = MODELS.build(cfg.model.decode_head)
+        # Only the net's identity is needed: no weights are allocated.
+        model_cfg = copy.deepcopy(cfg.model)
+        model_cfg.pop('pretrained', None)
+        with torch.device('meta'):
+            model = MODELS.build(model_cfg)
+        head = model.decode_head
         self.num_classes = head.out_channels
         self.align_corners = head.align_corners
         self.ort = OrtSegmentor(onnx_file, threads)
-        self.ort.check(net_name(head), self.num_classes)
+        self.ort.check(model_net_name(model), self.num_classes)
         if self.num_classes == 1 and self.ort.output_name == 'logits':
             raise ValueError(
                 f'{onnx_file}: a one-channel head predicts with its '

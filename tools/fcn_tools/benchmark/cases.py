@@ -87,8 +87,9 @@ def build_plugin(net: str,
     weights and small random biases, so that all logits are non-zero and
     numeric checks mean something; the fixed bilinear kernels stay.
     """
-    import fcn_plugin  # noqa: F401  (registers the plugin)
     from mmseg.registry import MODELS
+
+    import fcn_plugin  # noqa: F401  (registers the plugin)
     init_default_scope('mmseg')
     model = MODELS.build(model_cfg(net, tiny, options))
     gen = torch.Generator().manual_seed(seed)

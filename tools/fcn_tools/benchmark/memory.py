@@ -11,7 +11,8 @@ after one more step. Where the reset is not allowed, the lifetime peak
 measure is ``torch.cuda.max_memory_allocated`` over the measured step.
 
 Run as ``python -m fcn_tools.benchmark.memory SIDE NET NxCxHxW [opts]``
-from the tools folder; the result is the last stdout line, after :data:`MARKER`, as JSON.
+from the tools folder; the result is the last stdout line, after
+:data:`MARKER`, as JSON.
 """
 import argparse
 import ctypes

@@ -84,8 +84,8 @@ def _time_rows(label: str, measure: str, net: str, t: dict) -> list:
     and CPU time."""
     rows = []
     cpu = {side: median(v) for side, v in t['cpu_times'].items()}
-    for side, prefix, tag in (('plugin', '', ''), ('plain', 'plain_',
-                                                    '  plain kernels, ')):
+    sides = (('plugin', '', ''), ('plain', 'plain_', '  plain kernels, '))
+    for side, prefix, tag in sides:
         rows.append(
             _row(f'{tag}wall s' if tag else label, net, t[f'{side}_s'],
                  t['bare_s'], t[f'{prefix}ratio'], measure))

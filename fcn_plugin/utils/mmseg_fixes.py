@@ -1,0 +1,35 @@
+"""A fix of MMSeg 1.2.2's drawing of 1x1 segmentation maps.
+
+``SegLocalVisualizer._draw_sem_seg`` paints each class with
+``mask[sem_seg[0] == label, :] = color``, where ``sem_seg[0]`` is a torch
+tensor. For a 1x1 map the comparison is a one-element tensor, which numpy
+takes as the integer index 0 or 1 (through ``Tensor.__index__``), not as a
+boolean mask: drawing fails with ``IndexError`` or paints the wrong pixel.
+This breaks ``show_result_pyplot``, ``MMSegInferencer`` visualisation and
+``tools/test.py --show-dir`` on 1x1 images, for any model. The FCN nets
+take images down to 1x1 (``conv1_1`` pads by 100), so :func:`install`
+hands the map to the same method as a numpy array, which indexes as a
+mask at every size; the drawing is otherwise unchanged.
+"""
+import functools
+
+import torch
+from mmengine.structures import PixelData
+from mmseg.visualization import SegLocalVisualizer
+
+
+def install() -> None:
+    """Make ``SegLocalVisualizer`` draw 1x1 maps (idempotent)."""
+    draw = SegLocalVisualizer._draw_sem_seg
+    if getattr(draw, '_fcn_numpy_maps', False):
+        return
+
+    @functools.wraps(draw)
+    def draw_numpy_map(self, image, sem_seg, *args, **kwargs):
+        data = sem_seg.cpu().data
+        if isinstance(data, torch.Tensor):
+            sem_seg = PixelData(data=data.numpy())
+        return draw(self, image, sem_seg, *args, **kwargs)
+
+    draw_numpy_map._fcn_numpy_maps = True
+    SegLocalVisualizer._draw_sem_seg = draw_numpy_map

@@ -1,0 +1,83 @@
+"""Peak memory of one training step of a variant, in a fresh process.
+
+The benchmark's method (:mod:`fcn_tools.benchmark.memory`): the child
+builds the variant alone, runs one training step (so that gradients and
+momentum buffers exist), gives freed heap back to the OS, resets the
+kernel's peak-RSS counter and reads it after one more step. ``peak_mb``
+is that high-water mark, ``step_mb`` its rise over the RSS before the
+step (activations and gradients of the step).
+
+Run as ``python -m fcn_tools.variants.memory NAME NxCxHxW [opts]`` from the
+tools folder; the result is the last stdout line after :data:`MARKER`.
+"""
+import argparse
+import json
+import subprocess
+import sys
+from typing import Dict, List, Optional
+
+import torch
+
+from ..benchmark.cases import TOOLS_DIR, parse_shape
+from ..benchmark.memory import (MARKER, _trim_heap, peak_rss_mb,
+                                reset_peak_rss, rss_mb)
+
+
+def measure_in_child(name: str, shape: List[int], widths: str,
+                     threads: int, seed: int = 0) -> Dict[str, object]:
+    """Peak RSS of one training step of variant ``name`` (in a child)."""
+    from .steps import Steps
+    torch.set_num_threads(threads)
+    steps = Steps([name], widths, shape, seed)
+    steps.set_mode(True)
+    step = steps.train[name]
+    step()  # gradients and momentum buffers exist from here on
+    _trim_heap()
+    before = rss_mb()
+    method = ('VmHWM after clear_refs'
+              if reset_peak_rss() else 'ru_maxrss (lifetime)')
+    step()
+    peak = peak_rss_mb()
+    return dict(
+        variant=name,
+        shape=list(shape),
+        before_mb=round(before, 1),
+        peak_mb=round(peak, 1),
+        step_mb=round(peak - before, 1),
+        method=method)
+
+
+def run_child(name: str, shape: List[int], widths: str, threads: int,
+              seed: int = 0) -> Dict[str, object]:
+    """Run :func:`measure_in_child` in a fresh interpreter."""
+    cmd = [
+        sys.executable, '-m', 'fcn_tools.variants.memory', name,
+        'x'.join(str(v) for v in shape), '--widths', widths, '--threads',
+        str(threads), '--seed',
+        str(seed)
+    ]
+    # ``-m`` imports from the working directory: the tools folder.
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=str(TOOLS_DIR))
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)]
+    if proc.returncode or not lines:
+        raise RuntimeError(f'memory child failed ({" ".join(cmd)}):\n'
+                           f'{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}')
+    return json.loads(lines[-1][len(MARKER):])
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('name')
+    parser.add_argument('shape')
+    parser.add_argument('--widths', choices=('full', 'tiny'), default='full')
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--seed', type=int, default=0)
+    args = parser.parse_args(argv)
+    result = measure_in_child(args.name, list(parse_shape(args.shape)),
+                              args.widths, args.threads, args.seed)
+    print(MARKER + json.dumps(result), flush=True)
+
+
+if __name__ == '__main__':
+    main()

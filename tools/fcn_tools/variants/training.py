@@ -1,0 +1,112 @@
+"""The same training budget for every variant, then its test metrics.
+
+Each variant's demo-width config is trained from scratch on the demo's
+synthetic VOC set with ``tools/train.py`` (its schedule, optionally
+scaled as the demo's ``--scale`` does) and tested with ``tools/test.py``;
+the metrics are those MMEngine's ``LoggerHook`` logs for the test run.
+The data set, the schedule scaling and the reading of the metrics are the
+demo's own (``tools/demo.py``).
+"""
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+from .catalog import ROOT, config_path
+
+#: The test metrics kept (percent).
+KEYS = ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'mIoU@band1', 'mIoU@band3')
+
+
+def _demo():
+    """``tools/demo.py`` as a module (the tools folder is on sys.path)."""
+    import demo
+    return demo
+
+
+def _child_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_logged(cmd: List[str], log: Path) -> None:
+    """Run ``cmd`` from the repository root, its output into ``log``."""
+    with open(log, 'w') as f:
+        proc = subprocess.run(
+            cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+    if proc.returncode:
+        tail = log.read_text(errors='replace').strip().splitlines()[-1:]
+        raise RuntimeError(
+            f'{Path(cmd[1]).name} failed (exit status {proc.returncode}); '
+            f'see {log}' + (f': {tail[0]}' if tail else ''))
+
+
+def synthetic_set(work: Path, seed: int, num_images: int, num_test: int,
+                  size: List[int]) -> Path:
+    """The demo's synthetic VOC set (written once per settings)."""
+    demo = _demo()
+    args = demo.parse_args([
+        '--seed',
+        str(seed), '--num-images',
+        str(num_images), '--num-test',
+        str(num_test), '--size',
+        *map(str, size)
+    ])
+    return demo.write_data(work / 'data', args)
+
+
+def train_and_test(name: str, work: Path, voc: Path, seed: int,
+                   scale: float) -> Dict[str, object]:
+    """Train variant ``name`` from scratch, test it, return its metrics.
+
+    Args:
+        name (str): The variant.
+        work (Path): Its work dir (replaced).
+        voc (Path): The VOC2012 folder of the synthetic set.
+        seed (int): ``randomness.seed`` of the run.
+        scale (float): Factor on the config's iterations (1: as is).
+
+    Returns:
+        dict: The test metrics (:data:`KEYS`), and the run's iterations,
+        wall and CPU seconds (training and test).
+    """
+    demo = _demo()
+    config = config_path(name)
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    common = [
+        f'{split}_dataloader.dataset.data_root={voc}'
+        for split in ('train', 'val', 'test')
+    ] + [f'randomness.seed={seed}']
+    schedule = demo.schedule_options(config, scale)
+    start, cpu_start = time.time(), _child_cpu_seconds()
+    run_logged([
+        sys.executable, 'tools/train.py',
+        str(config), '--work-dir',
+        str(work / 'train'), '--cfg-options', *common, *schedule
+    ], work / 'train.log')
+    checkpoint = demo.last_checkpoint(work / 'train')
+    run_logged([
+        sys.executable, 'tools/test.py',
+        str(config), checkpoint, '--work-dir',
+        str(work / 'test'), '--cfg-options', *common
+    ], work / 'test.log')
+    record = demo.test_metrics(work / 'test')
+    missing = [k for k in KEYS if k not in record]
+    if missing:
+        raise RuntimeError(f'{work / "test"}: the test run logged no '
+                           f'{", ".join(missing)}')
+    result: Dict[str, object] = {k: float(record[k]) for k in KEYS}
+    iters = [o for o in schedule if o.startswith('train_cfg.max_iters=')]
+    from mmengine.config import Config
+    result.update(
+        iters=int(iters[0].split('=')[1]) if iters else int(
+            Config.fromfile(str(config)).train_cfg.max_iters),
+        wall_seconds=round(time.time() - start, 1),
+        cpu_seconds=round(_child_cpu_seconds() - cpu_start, 1),
+        checkpoint=checkpoint)
+    return result
