@@ -44,10 +44,10 @@ BASE_CONFIGS = [
 #: architecture.md, "Config switches").
 SWITCH_CONFIGS = [
     'fcn8s-simplified_vgg16_voc.py',
-    'demo/fcn8s-simplified_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
+    'demo/fcn8s-simplified_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py',
     '_base_/models/fcn8s-simplified_vgg16.py',
 ] + [
-    f'ablations/fcn8s-{name}_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py'
+    f'ablations/fcn8s-{name}_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py'
     for name in ('atonce', 'plain', 'nofc', 'nopad', 'pytorchinit',
                  'noscale')
 ]

@@ -19,7 +19,13 @@ In one process, on VOC-sized inputs, for each of ``--nets``:
 and once:
 
 5. data pipeline images/s (paper and modern recipes, synthetic VOC JPEGs,
-   decode to preprocessed batch) vs the fastest net's training images/s.
+   decode to preprocessed batch) vs the fastest net's training images/s;
+6. inference backends of each net side by side (``deploy``): PyTorch fp32
+   (the plugin), PyTorch bf16 (``PrecisionEncoderDecoder``) and ONNX
+   Runtime fp32 (the ``pytorch2onnx.py --dynamic`` file), each against an
+   fp32 and a bf16 ``torch.mm`` of the same loop (see
+   :mod:`fcn_tools.benchmark.deploy`). ``--skip nets data`` runs only
+   these rows.
 
 Timed calls are interleaved (plugin, plain, bare, ..., then reversed) so that
 drift of a shared machine cancels; ratios are medians of adjacent pairs.
@@ -47,6 +53,7 @@ from fcn_tools.benchmark.checks import numeric_checks
 from fcn_tools.benchmark.data_pipeline import (PIPELINES, load_pipeline,
                                                pipeline_throughput,
                                                synthetic_infos)
+from fcn_tools.benchmark.deploy import bench_deploy, format_deploy
 from fcn_tools.benchmark.flops import count_flops, matmul_fn
 from fcn_tools.benchmark.memory import run_child
 from fcn_tools.benchmark.overhead import extra_ops
@@ -54,7 +61,7 @@ from fcn_tools.benchmark.report import format_table, machine_info
 from fcn_tools.benchmark.timing import interleaved, median, paired_ratio
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
-PARTS = ('checks', 'overhead', 'memory', 'data')
+PARTS = ('checks', 'overhead', 'memory', 'data', 'nets', 'deploy')
 #: torch.mm calls per timed matmul slot (one mm is ~0.1 s on 2 cores).
 MM_CALLS = 5
 
@@ -297,15 +304,29 @@ def main(argv: Optional[List[str]] = None) -> dict:
         pipelines={})
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    for net in args.nets:
+    for net in args.nets if 'nets' not in args.skip else ():
         print(f'[benchmark] {net} {args.shape} ...', flush=True)
         results['nets'][net] = bench_net(net, args, shape, mm, mm_flops)
         out.write_text(json.dumps(results, indent=2))  # partial results
-    if 'data' not in args.skip:
+    if 'deploy' not in args.skip:
+        results['deploy'] = {}
+        for net in args.nets:
+            print(f'[benchmark] {net} inference backends ...', flush=True)
+            results['deploy'][net] = bench_deploy(
+                net, shape, [int(v) for v in args.mm_size.split(',')],
+                args.repeats, args.warmup, args.threads, args.tiny,
+                args.seed)
+            out.write_text(json.dumps(results, indent=2))
+        results['deploy_load'] = ' '.join(
+            f'{v:.1f}' for v in os.getloadavg())
+    if 'data' not in args.skip and results['nets']:
         print('[benchmark] data pipelines ...', flush=True)
         results['pipelines'] = bench_data(args, results['nets'])
     results['ratios'] = worst_ratios(results)
-    print(format_table(results))
+    if results['nets']:
+        print(format_table(results))
+    if results.get('deploy'):
+        print(format_deploy(results['deploy'], results['deploy_load']))
     out.write_text(json.dumps(results, indent=2))
     print(f'[benchmark] wrote {out}')
     return results

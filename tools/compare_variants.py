@@ -40,8 +40,7 @@ from fcn_tools.benchmark.report import machine_info
 from fcn_tools.variants.catalog import REFERENCE, VARIANTS, build_model
 from fcn_tools.variants.cost import load_average, measure_cost
 from fcn_tools.variants.report import by_variant, markdown
-from fcn_tools.variants.training import (KEYS, synthetic_set,
-                                         train_and_test)
+from fcn_tools.variants.training import KEYS, synthetic_set, train_and_test
 
 PARTS = ('cost', 'memory', 'training')
 
@@ -141,7 +140,8 @@ def run_training(args: argparse.Namespace, work: Path) -> dict:
             print(f'[variants] training {name} (seed {seed}) ...',
                   flush=True)
             result = train_and_test(name, work / 'runs' / f'{name}_s{seed}',
-                                    voc, seed, args.train_scale)
+                                    voc, seed, args.train_scale,
+                                    args.threads)
             result['seed'] = seed
             out['runs'][name].append(result)
             print(f'[variants] {name} seed {seed}: ' + ', '.join(

@@ -28,6 +28,7 @@ Example:
 """
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -41,12 +42,15 @@ NETS = ('fcn32s', 'fcn16s', 'fcn8s')
 TITLES = dict(fcn32s='FCN-32s', fcn16s='FCN-16s', fcn8s='FCN-8s')
 CONFIGS = {
     net: ROOT / 'configs' / 'demo' /
-    f'{net}_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py'
+    f'{net}_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py'
     for net in NETS
 }
 #: The synthetic set (see tools/make_synthetic_voc.py): train + test ids.
-DATA = dict(num=112, num_val=16, size=(112, 112), objects=(2, 4),
-            object_size=(0.16, 0.32))
+DATA = dict(num=112, num_val=16, size=(128, 128), objects=(2, 4),
+            object_size=(0.16, 0.34))
+#: Torch threads of the training and test runs (the demo is sized for 2
+#: CPU cores).
+THREADS = 2
 #: Grids show every pixel as ENLARGE x ENLARGE (nearest neighbour).
 ENLARGE = 3
 KEYS = ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'mIoU@band1', 'mIoU@band3')
@@ -111,7 +115,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def run(cmd: List[str]) -> None:
     print('+', ' '.join(cmd), flush=True)
-    proc = subprocess.run(cmd, cwd=ROOT)
+    env = dict(os.environ)
+    # The same number of threads everywhere gives the same sums everywhere
+    # (set OMP_NUM_THREADS to override).
+    env.setdefault('OMP_NUM_THREADS', str(THREADS))
+    proc = subprocess.run(cmd, cwd=ROOT, env=env)
     if proc.returncode:
         raise RuntimeError(f'{Path(cmd[1]).name} failed (exit status '
                            f'{proc.returncode}); its output is above')
@@ -183,8 +191,8 @@ def schedule_options(config: Path, scale: float) -> List[str]:
     return options
 
 
-def train_stages(work: Path, common: List[str], scale: float) -> Dict[str,
-                                                                    str]:
+def train_stages(work: Path, common: List[str],
+                 scale: float) -> Dict[str, str]:
     """Train 32s, then 16s from it, then 8s from that; the checkpoints."""
     checkpoints: Dict[str, str] = {}
     previous = None

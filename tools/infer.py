@@ -10,6 +10,9 @@ folder of images or a ``.txt`` list of image paths.
 Examples:
     python tools/infer.py CONFIG CKPT demo.jpg --out-dir out/
     python tools/infer.py CONFIG CKPT images/ --out-dir out/ --device cuda
+    python tools/infer.py CONFIG CKPT images/ --out-dir out/ --precision bf16
+    python tools/infer.py CONFIG net.onnx images/ --out-dir out/ \
+        --backend onnxruntime
 """
 import argparse
 import os.path as osp
@@ -25,6 +28,7 @@ from tqdm import tqdm
 
 from fcn_plugin.datasets.voc_palette import save_palette_png
 from fcn_plugin.errors import error_message, run_tool
+from fcn_plugin.models.segmentors import PRECISIONS, set_precision
 from fcn_tools.images import list_images
 
 
@@ -44,6 +48,18 @@ def parse_args() -> argparse.Namespace:
         default=0.5,
         help='opacity of the painted prediction, in (0, 1]')
     parser.add_argument(
+        '--backend',
+        choices=('pytorch', 'onnxruntime'),
+        default='pytorch',
+        help='onnxruntime: CKPT is an .onnx file exported from CONFIG by '
+        'tools/deployment/pytorch2onnx.py (same label maps)')
+    parser.add_argument(
+        '--precision',
+        choices=PRECISIONS,
+        default='fp32',
+        help='pytorch backend: bf16 casts the trunk weights once '
+        '(docs/deployment.md)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -51,6 +67,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if not 0 < args.opacity <= 1:
         parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
+    if args.backend == 'onnxruntime' and args.precision != 'fp32':
+        parser.error('--precision applies to --backend pytorch only')
     return args
 
 
@@ -117,15 +135,28 @@ def main() -> None:
     args = parse_args()
     images = list_images(args.input)
     cfg = load_config(args.config, args.cfg_options)
-    inferencer = build_inferencer(cfg, args.checkpoint, args.device)
-    palette = inferencer.model.dataset_meta['palette']
+    if args.backend == 'onnxruntime':
+        from deployment.fcn_deploy.ort_infer import OrtImageSegmenter
+        segmenter = OrtImageSegmenter(cfg, args.checkpoint)
+        palette = segmenter.dataset_meta['palette']
+
+        def run(path: Path) -> Tuple[np.ndarray, np.ndarray]:
+            return segmenter.segment(path, args.opacity)
+    else:
+        set_precision(cfg.model, args.precision)
+        inferencer = build_inferencer(cfg, args.checkpoint, args.device)
+        palette = inferencer.model.dataset_meta['palette']
+
+        def run(path: Path) -> Tuple[np.ndarray, np.ndarray]:
+            return segment(inferencer, path, args.opacity)
     out_dir = Path(args.out_dir)
     (out_dir / 'overlay').mkdir(parents=True, exist_ok=True)
     (out_dir / 'label').mkdir(parents=True, exist_ok=True)
     for path in tqdm(images, desc='infer', unit='img'):
-        label, overlay = segment(inferencer, path, args.opacity)
+        label, overlay = run(path)
         mmcv.imwrite(
-            mmcv.rgb2bgr(overlay), str(out_dir / 'overlay' / f'{path.stem}.png'))
+            mmcv.rgb2bgr(overlay),
+            str(out_dir / 'overlay' / f'{path.stem}.png'))
         save_palette_png(label, out_dir / 'label' / f'{path.stem}.png',
                          palette)
     print(f'{len(images)} image(s): overlays in {out_dir / "overlay"}, '

@@ -1,4 +1,4 @@
-"""Converters from torchvision, Caffe and pytorch-fcn weight files.
+"""Converters from torchvision, Caffe, pytorch-fcn and mmpretrain weight files.
 
 Each one writes ``{'state_dict': ..., 'meta': {...}}`` that loads with
 ``torch.load(weights_only=True)`` into the plugin's nets of `FCN
@@ -10,10 +10,11 @@ from .caffe_proto import caffe_messages
 from .convert import caffe2mmseg, summary, torchfcn2mmseg, vgg2mmseg
 from .layers import (CAFFE_INPUT, NET_TITLES, NETS, STAGES, TORCHVISION_INPUT,
                      expected_shapes, net_of_layers)
+from .mmpretrain_vgg import mmpretrain2mmseg
 
 __all__ = [
     'CAFFE_INPUT', 'CaffeLayer', 'CaffeNet', 'NETS', 'NET_TITLES', 'STAGES',
     'TORCHVISION_INPUT', 'WeightFileError', 'caffe2mmseg', 'caffe_messages',
-    'expected_shapes', 'net_of_layers', 'read_caffemodel', 'summary',
-    'torchfcn2mmseg', 'vgg2mmseg'
+    'expected_shapes', 'mmpretrain2mmseg', 'net_of_layers', 'read_caffemodel',
+    'summary', 'torchfcn2mmseg', 'vgg2mmseg'
 ]

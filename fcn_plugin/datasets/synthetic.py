@@ -70,6 +70,8 @@ SHAPES: Dict[str, List[Polygon]] = {
         _octagon(0., -.78, .22),  # head
     ],
 }
+
+
 def _rng(seed: int, index: int, salt: int) -> np.random.Generator:
     return np.random.default_rng([seed, index, salt])
 
@@ -141,7 +143,8 @@ def _shape_mask(shape: str,
             x, y = pts[:, 0] * rx, pts[:, 1] * ry
             xr, yr = cx + x * cos + y * sin, cy - x * sin + y * cos
             polys.append(np.stack([xr, yr], 1).round().astype(np.int32))
-        cv2.fillPoly(mask, polys, 1)
+        for poly in polys:  # one at a time: overlaps stay filled
+            cv2.fillPoly(mask, [poly], 1)
     elif not _simple_mask(shape, mask, cy, cx, ry, rx):
         raise ValueError(f'unknown synthetic shape {shape!r}')
     return mask.astype(bool)

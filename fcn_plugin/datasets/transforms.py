@@ -4,9 +4,8 @@ from typing import Optional, Sequence, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
-from PIL import Image
-
 from mmseg.registry import TRANSFORMS
+from PIL import Image
 
 #: Bytes at the end of a JPEG searched for its end-of-image marker.
 _JPEG_TAIL = 4096

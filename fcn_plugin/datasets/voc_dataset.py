@@ -4,10 +4,10 @@ from typing import Any, List
 
 import mmengine
 from mmcv.transforms import LoadImageFromFile
-
 from mmseg.datasets import PascalVOCDataset
 from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import DATASETS
+
 from .transforms import check_jpeg_complete
 
 #: How many missing files an error message lists by name.

@@ -4,6 +4,7 @@ Every config under ``configs/`` (``_base_`` excepted) is used as a config
 user would: loaded from its file, narrowed with the same dotted overrides
 ``--cfg-options`` takes, and given a checkpoint file.
 """
+import copy
 import functools
 from pathlib import Path
 from typing import Dict, List
@@ -31,13 +32,13 @@ def config_id(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _model_cfg(config: Path) -> Config:
-    return Config.fromfile(str(config)).model
+def _load(config: Path) -> Config:
+    return Config.fromfile(str(config))
 
 
 def tiny_options(config: Path) -> Dict[str, object]:
     """Dotted overrides that narrow a config's net (same geometry)."""
-    model = _model_cfg(config)
+    model = _load(config).model
     # widths of pool1..pool5 and fc7, the backbone's possible outputs
     widths = list(TINY_WIDTHS['stage_channels']) + [TINY_WIDTHS['fc_channels']]
     outs = [widths[i] for i in model.backbone.out_indices]
@@ -51,7 +52,7 @@ def tiny_options(config: Path) -> Dict[str, object]:
 
 def tiny_config(config: Path) -> Config:
     """The config file with :func:`tiny_options` merged in."""
-    cfg = Config.fromfile(str(config))
+    cfg = copy.deepcopy(_load(config))
     cfg.merge_from_dict(tiny_options(config))
     return cfg
 

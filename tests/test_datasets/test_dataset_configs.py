@@ -79,7 +79,8 @@ def test_pipelines_load_with_stock_transforms(name, synthetic_voc,
         'imdecode_backend', 'cv2')
     steps = [[t.type for t in group] for group in tta[1].transforms]
     assert ['LoadAnnotations'] in steps and ['CheckSegData'] in steps
-    assert steps.index(['CheckSegData']) == steps.index(['LoadAnnotations']) + 1
+    check = steps.index(['CheckSegData'])
+    assert check == steps.index(['LoadAnnotations']) + 1
     if name == 'pascal_voc12_fcn':  # the paper's flips at native size
         assert steps[0] == ['RandomFlip', 'RandomFlip']
     else:  # MMSeg's multi-scale flips

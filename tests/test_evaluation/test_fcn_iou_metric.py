@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import torch
 from mmengine.registry import init_default_scope
-
 from mmseg.registry import METRICS
 
 NUM_CLASSES = 6

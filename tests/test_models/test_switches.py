@@ -37,12 +37,10 @@ SIZES = [(1, 1), (2, 3), (7, 5), (17, 31), (31, 33), (32, 32), (33, 65),
 HOOK = [dict(type='FCNWeightsHook')]
 
 
-#: Name tail of the demo configs, which the ablation configs share.
-TINY_SUFFIX = 'vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py'
-
-
 def ablation(name):
-    return ABLATIONS / f'fcn8s-{name}_{TINY_SUFFIX}'
+    """The one ablation config called ``fcn8s-{name}_*.py``."""
+    (path, ) = ABLATIONS.glob(f'fcn8s-{name}_*.py')
+    return path
 
 
 def simplified_cfg(tiny=True):

@@ -120,7 +120,8 @@ def _fetch(url: str, part: Path, timeout: float, stream: IO[str]) -> None:
     except (urllib.error.URLError, OSError, ValueError) as err:
         reason = getattr(err, 'reason', err)
         raise DownloadError(f'cannot download {url}: {reason}; check the '
-                            'address and the network, then run again') from None
+                            'address and the network, then run '
+                            'again') from None
     with response:
         if offset and response.status != 206:
             offset = 0  # the server ignores ranges: start over

@@ -13,26 +13,20 @@ torchvision's; use ``configs/_base_/models/torchvision_preprocessor.py`` with
 them (see docs/weights.md). fc6/fc7 are convolutionalised, fc8 is dropped.
 """
 import argparse
-from typing import List, Optional
 
-from fcn_plugin.converters import summary
-from fcn_plugin.converters.mmpretrain_vgg import mmpretrain2mmseg
+from fcn_plugin.converters import mmpretrain2mmseg, summary
 from fcn_plugin.errors import run_tool
 
 
-def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+def main() -> None:
     parser = argparse.ArgumentParser(
         description='mmpretrain ImageNet VGG16 -> plugin VGG16Caffe trunk')
-    parser.add_argument('src', help='mmpretrain VGG16 checkpoint')
-    parser.add_argument('dst', help='output checkpoint (e.g. checkpoints/'
-                        'vgg16_mmpretrain_fcn.pth)')
-    return parser.parse_args(argv)
-
-
-def main(argv: Optional[List[str]] = None) -> None:
-    args = parse_args(argv)
-    meta = mmpretrain2mmseg(args.src, args.dst)
-    print(summary(meta, args.dst))
+    parser.add_argument('src', help='the mmpretrain VGG16 checkpoint, e.g. '
+                        'vgg16_batch256_imagenet_20210208-db26f1a5.pth')
+    parser.add_argument('dst', help='output checkpoint, e.g. '
+                        'checkpoints/vgg16_mmpretrain_fcn.pth')
+    args = parser.parse_args()
+    print(summary(mmpretrain2mmseg(args.src, args.dst), args.dst))
 
 
 if __name__ == '__main__':

@@ -8,8 +8,9 @@ maps equal those of the PyTorch model through ``MMSegInferencer``.
 """
 import copy
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
+import mmcv
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,8 +21,8 @@ from mmengine.registry import init_default_scope
 from .export import model_net_name
 from .runtime import OrtSegmentor
 
-#: Pipeline steps that load labels; images to segment have none.
-LABEL_LOADERS = ('LoadAnnotations', )
+#: Pipeline steps that load labels, which ``MMSegInferencer`` drops.
+LABEL_LOADERS = ('LoadAnnotations', 'LoadDepthAnnotation')
 
 
 class OrtImageSegmenter:
@@ -41,7 +42,7 @@ class OrtImageSegmenter:
                  cfg: Config,
                  onnx_file: str,
                  threads: Optional[int] = None) -> None:
-        from mmseg.registry import MODELS
+        from mmseg.registry import DATASETS, MODELS, VISUALIZERS
         init_default_scope(cfg.get('default_scope', 'mmseg'))
         # Only the net's identity is needed: no weights are allocated.
         model_cfg = copy.deepcopy(cfg.model)
@@ -57,13 +58,25 @@ class OrtImageSegmenter:
             raise ValueError(
                 f'{onnx_file}: a one-channel head predicts with its '
                 'threshold; export it with --output labels')
-        pipeline = cfg.get('test_pipeline', None)
-        if pipeline is None:
-            pipeline = cfg.test_dataloader.dataset.pipeline
+        # The pipeline MMSegInferencer runs (it reads the same key).
         self.pipeline = Compose([
-            step for step in pipeline
+            step for step in cfg.test_dataloader.dataset.pipeline
             if str(step['type']).split('.')[-1] not in LABEL_LOADERS
         ])
+        dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
+        meta = dataset.METAINFO
+        if len(meta['classes']) != self.num_classes:
+            raise ValueError(
+                f'the config\'s {dataset.__name__} has '
+                f'{len(meta["classes"])} classes, the model '
+                f'{self.num_classes}')
+        self.dataset_meta = dict(
+            classes=meta['classes'], palette=meta['palette'])
+        vis_cfg = copy.deepcopy(cfg.get('visualizer', None) or dict(
+            type='SegLocalVisualizer'))
+        vis_cfg['name'] = f'fcn_onnx_{id(self)}'
+        self.visualizer = VISUALIZERS.build(vis_cfg)
+        self.visualizer.set_dataset_meta(**self.dataset_meta)
 
     def __call__(self, image: Union[str, Path]) -> np.ndarray:
         """The (H, W) uint8 label map of an image file at its own size."""
@@ -87,3 +100,25 @@ class OrtImageSegmenter:
             mode='bilinear',
             align_corners=self.align_corners)
         return logits.argmax(dim=1)[0].numpy().astype(np.uint8)
+
+    def segment(self, image: Union[str, Path],
+                opacity: float = 0.5) -> Tuple[np.ndarray, np.ndarray]:
+        """Label map and overlay of an image file.
+
+        The overlay is drawn by the config's visualizer, as
+        ``MMSegInferencer`` draws it.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: The ``(H, W)`` uint8 class
+            indices and the RGB overlay.
+        """
+        from mmengine.structures import PixelData
+        from mmseg.structures import SegDataSample
+        label = self(image)
+        sample = SegDataSample(
+            pred_sem_seg=PixelData(data=torch.from_numpy(label)[None]))
+        rgb = mmcv.imread(str(image), channel_order='rgb')
+        self.visualizer.alpha = opacity
+        self.visualizer.add_datasample(
+            Path(image).name, rgb, sample, draw_gt=False, draw_pred=True)
+        return label, self.visualizer.get_image()

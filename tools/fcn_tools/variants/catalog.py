@@ -20,8 +20,9 @@ from ..benchmark.cases import TINY_WIDTHS
 
 #: The repository (configs are named relative to it).
 ROOT = Path(__file__).resolve().parents[3]
-#: Suffix of the demo-width configs on the synthetic VOC set.
-_DEMO = 'vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py'
+#: The demo-width configs on the synthetic VOC set end like this (the
+#: image size in the name may change with the demo's data set).
+_DEMO = 'vgg16-tiny_1xb4-*_synthetic-voc-*.py'
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class Variant:
 
     Args:
         name (str): Short name (``original``, ``simplified``, ``plain``...).
-        config (str): Its demo-width config, relative to the repository.
+        config (str): Glob of its demo-width config, relative to the
+            repository; exactly one file must match.
         change (str): What it changes against ``parent``.
         parent (str, optional): The variant its config inherits, None for
             the two ends of the study.
@@ -81,13 +83,18 @@ WIDTHS = {
 
 
 def config_path(name: str) -> Path:
-    """The config file of variant ``name``; an error names a missing one."""
-    path = ROOT / VARIANTS[name].config
-    if not path.is_file():
+    """The config file of variant ``name``; an error names a missing or
+    ambiguous one."""
+    pattern = VARIANTS[name].config
+    paths = sorted(ROOT.glob(pattern))
+    if len(paths) != 1:
+        found = ', '.join(str(p.relative_to(ROOT)) for p in paths)
         raise FileNotFoundError(
-            f'{VARIANTS[name].config} (the config of variant {name!r}) does '
-            'not exist; restore it, or leave the variant out of --variants')
-    return path
+            f'{pattern} (the config of variant {name!r}) matches '
+            + (f'{len(paths)} files ({found}); keep one' if paths else
+               'no file; restore it') + ', or leave the variant out of '
+            '--variants')
+    return paths[0]
 
 
 def load_config(name: str) -> Config:
@@ -125,9 +132,10 @@ def model_cfg(name: str, widths: Optional[str] = None) -> dict:
 def build_model(name: str, widths: Optional[str] = None) -> nn.Module:
     """Build variant ``name`` through MMSeg's registry (see
     :func:`model_cfg`)."""
-    import fcn_plugin  # noqa: F401  (registers the plugin)
     from mmengine.registry import init_default_scope
     from mmseg.registry import MODELS
+
+    import fcn_plugin  # noqa: F401  (registers the plugin)
     init_default_scope('mmseg')
     return MODELS.build(model_cfg(name, widths))
 

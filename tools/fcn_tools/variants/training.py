@@ -7,6 +7,7 @@ the metrics are those MMEngine's ``LoggerHook`` logs for the test run.
 The data set, the schedule scaling and the reading of the metrics are the
 demo's own (``tools/demo.py``).
 """
+import os
 import resource
 import shutil
 import subprocess
@@ -32,11 +33,15 @@ def _child_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_logged(cmd: List[str], log: Path) -> None:
-    """Run ``cmd`` from the repository root, its output into ``log``."""
+def run_logged(cmd: List[str], log: Path, threads: int) -> None:
+    """Run ``cmd`` from the repository root with ``threads`` OpenMP
+    threads (unless ``OMP_NUM_THREADS`` is set), its output into
+    ``log``."""
+    env = dict(os.environ)
+    env.setdefault('OMP_NUM_THREADS', str(threads))
     with open(log, 'w') as f:
         proc = subprocess.run(
-            cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+            cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
     if proc.returncode:
         tail = log.read_text(errors='replace').strip().splitlines()[-1:]
         raise RuntimeError(
@@ -59,7 +64,7 @@ def synthetic_set(work: Path, seed: int, num_images: int, num_test: int,
 
 
 def train_and_test(name: str, work: Path, voc: Path, seed: int,
-                   scale: float) -> Dict[str, object]:
+                   scale: float, threads: int) -> Dict[str, object]:
     """Train variant ``name`` from scratch, test it, return its metrics.
 
     Args:
@@ -68,6 +73,7 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
         voc (Path): The VOC2012 folder of the synthetic set.
         seed (int): ``randomness.seed`` of the run.
         scale (float): Factor on the config's iterations (1: as is).
+        threads (int): OpenMP threads of the runs.
 
     Returns:
         dict: The test metrics (:data:`KEYS`), and the run's iterations,
@@ -88,13 +94,13 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
         sys.executable, 'tools/train.py',
         str(config), '--work-dir',
         str(work / 'train'), '--cfg-options', *common, *schedule
-    ], work / 'train.log')
+    ], work / 'train.log', threads)
     checkpoint = demo.last_checkpoint(work / 'train')
     run_logged([
         sys.executable, 'tools/test.py',
         str(config), checkpoint, '--work-dir',
         str(work / 'test'), '--cfg-options', *common
-    ], work / 'test.log')
+    ], work / 'test.log', threads)
     record = demo.test_metrics(work / 'test')
     missing = [k for k in KEYS if k not in record]
     if missing:
