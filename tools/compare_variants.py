@@ -80,6 +80,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--seeds', type=int, nargs='+', default=[0],
         help='training seeds; each variant is trained once per seed')
     parser.add_argument(
+        '--data-root', default=None,
+        help='train and test on this VOC2012 folder instead of writing the '
+        'demo\'s synthetic set to WORK_DIR/data')
+    parser.add_argument(
         '--data-seed', type=int, default=0,
         help='seed of the synthetic VOC set')
     parser.add_argument(
@@ -124,11 +128,22 @@ def data_settings(args: argparse.Namespace) -> dict:
 
 
 def run_training(args: argparse.Namespace, work: Path) -> dict:
-    settings = data_settings(args)
-    voc = synthetic_set(work, args.data_seed, **settings)
+    if args.data_root:
+        voc = Path(args.data_root)
+        settings = dict(data_root=str(voc))
+    else:
+        settings = data_settings(args)
+        voc = synthetic_set(work, args.data_seed, **settings)
+        settings['data_seed'] = args.data_seed
+    split = voc / 'ImageSets' / 'Segmentation' / 'val.txt'
+    if not split.is_file():
+        raise FileNotFoundError(
+            f'{split} does not exist: --data-root must be a VOC2012 folder '
+            'with ImageSets/Segmentation/{train,val}.txt (e.g. from '
+            'tools/make_synthetic_voc.py)')
     out = dict(
         settings,
-        data_seed=args.data_seed,
+        num_test=len(split.read_text().split()),
         seeds=args.seeds,
         scale=args.train_scale,
         keys=list(KEYS),

@@ -109,7 +109,8 @@ def test_train_resume_test_and_infer_with_mmseg_tools(tmp_path):
     val_ids = (voc / 'ImageSets/Segmentation/seg11valid.txt').read_text()
     pictures = sorted(show.rglob('*.png'))
     assert len(pictures) == len(val_ids.split()) > 0
-    assert Image.open(pictures[0]).size == (53, 37)
+    # ground truth | prediction, side by side, at the image's size
+    assert Image.open(pictures[0]).size == (2 * 53, 37)
     # MMSeg's inference APIs on that checkpoint and the config it wrote
     images = []
     for h, w in SIZES:

@@ -130,3 +130,19 @@ def test_seeded_batches_depend_on_index_only():
     next(again)
     assert np.random.rand() == first[2]
     assert iter_seed(3, 0, 1) != iter_seed(3, 1, 1) != iter_seed(4, 0, 1)
+
+
+def test_patches_stay_off_on_another_mmengine(monkeypatch):
+    from fcn_plugin.engine import mmengine_patches as patches
+    assert patches._minor('0.10.7') == (0, 10)
+    assert patches.SUPPORTED_VERSION  # the pinned stack
+    loop = type('Loop', (), {})()
+    loop.dataloader_iterator = iter(range(3))
+    monkeypatch.setattr(patches, 'SUPPORTED_VERSION', False)
+    monkeypatch.setattr(patches.mmengine, '__version__', '0.11.0')
+    with pytest.warns(UserWarning, match='mmengine 0.11.0 .* 0.10.x'):
+        assert patches.install() is False
+    assert patches.wrap_train_batches(loop, list) is None
+    monkeypatch.setattr(patches, 'SUPPORTED_VERSION', True)
+    assert patches.wrap_train_batches(loop, list) == [0, 1, 2]
+    assert loop.dataloader_iterator == [0, 1, 2]

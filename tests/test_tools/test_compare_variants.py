@@ -43,10 +43,18 @@ def test_every_variant_is_its_config_and_net():
         'nopad': 'fcn8s-atonce-plain-nofc-nopad',
     }
     assert set(VARIANTS) == set(expected)
+    params = {}
     for name, net in expected.items():
         assert config_path(name).is_file()
         with torch.device('meta'):
-            assert net_name_of(build_model(name)) == net
+            model = build_model(name)
+        assert net_name_of(model) == net
+        params[name] = sum(p.numel() for p in model.parameters())
+    # The switches that change no layer shape keep the parameters.
+    for name in ('plain', 'pytorchinit', 'noscale'):
+        assert params[name] == params['original']
+    assert params['nofc'] == params['nopad'] == params['simplified']
+    assert params['simplified'] < params['original']
 
 
 @pytest.mark.parametrize('name, base', [('original', 'fcn8s-atonce'),
@@ -85,13 +93,13 @@ def test_cost_columns(tmp_path):
     tool = _load_tool()
     work = tmp_path / 'work'
     results = tool.main([
-        '--variants', 'simplified', 'nofc', '--widths', 'tiny',
+        '--variants', 'simplified', '--widths', 'tiny',
         '--repeats', '2', '--warmup', '0', '--shape', '1x3x37x45',
         '--memory-shape', '1x3x33x29', '--skip', 'training',
         '--threads', str(torch.get_num_threads()), '--work-dir',
         str(work)
     ])
-    names = ['original', 'simplified', 'nofc']  # the reference is added
+    names = ['original', 'simplified']  # the reference is added
     assert results['variants'] == names
     cost = results['cost']
     stage, fc = TINY_WIDTHS['stage_channels'], TINY_WIDTHS['fc_channels']
@@ -116,7 +124,6 @@ def test_cost_columns(tmp_path):
     extra = (_conv(stage[4], fc, 7) + _conv(fc, fc) +
              _conv(fc, NUM_CLASSES) - _conv(stage[4], NUM_CLASSES))
     assert cost['params']['original'] - cost['params']['simplified'] == extra
-    assert cost['params']['nofc'] == cost['params']['simplified']
     # The 100-px pad makes the original's maps far larger at this size.
     assert cost['flops']['original'] > 2 * cost['flops']['simplified']
 
@@ -129,18 +136,21 @@ def test_cost_columns(tmp_path):
         assert f'| {name} ' in table
 
 
-def test_training_columns(tmp_path):
-    """A couple of iterations through tools/train.py and tools/test.py:
-    the table's mIoU columns are the test run's logged metrics."""
+def test_training_columns(tmp_path, tiny_voc):
+    """A few iterations through tools/train.py and tools/test.py: the
+    table's mIoU columns are the test run's logged metrics."""
     tool = _load_tool()
     work = tmp_path / 'work'
     results = tool.main([
         '--variants', 'original', '--skip', 'cost', '--train-scale',
-        '0.02', '--num-images', '6', '--num-test', '2', '--size', '40',
-        '44', '--threads',
+        '0.02', '--data-root',
+        str(tiny_voc), '--threads',
         str(torch.get_num_threads()), '--work-dir',
         str(work)
     ])
+    num_test = len((tiny_voc / 'ImageSets/Segmentation/val.txt').read_text(
+    ).split())
+    assert results['training']['num_test'] == num_test
     (run, ) = results['training']['runs']['original']
     assert run['iters'] == 6 and run['seed'] == 0
     logs = sorted((work / 'runs/original_s0/test').glob('*/*.json'))
