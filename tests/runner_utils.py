@@ -6,7 +6,7 @@ those of ``tests/data/tiny_voc_runtime.py``, the runtime the tool tests'
 config files use.
 """
 from pathlib import Path
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 from mmengine.config import Config
 
@@ -20,10 +20,15 @@ RUNTIME = Path(__file__).resolve().parent / 'data' / 'tiny_voc_runtime.py'
 def write_tiny_voc(root: Union[str, Path],
                    num: int = 4,
                    size: Tuple[int, int] = (24, 32),
-                   seed: int = 0) -> Path:
-    """A VOC2012-layout folder of ``num`` synthetic images; its path."""
+                   seed: int = 0,
+                   num_val: Optional[int] = None) -> Path:
+    """A VOC2012-layout folder of ``num`` synthetic images; its path.
+
+    The last ``num_val`` ids (default: a quarter, at least one) are the
+    ``val`` split, the others ``train``.
+    """
     return make_synthetic_voc(
-        root, num, size=size, seed=seed, official_only=True)
+        root, num, size=size, seed=seed, official_only=True, num_val=num_val)
 
 
 def tiny_runner_cfg(work_dir: Union[str, Path],

@@ -22,9 +22,9 @@ MMSEG_CONFIGS = [
     'fcn8s-atonce_vgg16_4xb2-amp-40k_voc12aug-500x500.py',
 ]
 DEMO_CONFIGS = [
-    'demo/fcn32s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
-    'demo/fcn16s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
-    'demo/fcn8s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py',
+    'demo/fcn32s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py',
+    'demo/fcn16s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py',
+    'demo/fcn8s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py',
 ]
 BASE_CONFIGS = [
     '_base_/default_runtime.py',
@@ -36,7 +36,7 @@ BASE_CONFIGS = [
     '_base_/models/fcn8s_vgg16.py',
     '_base_/models/fcn8s-atonce_vgg16.py',
     '_base_/models/torchvision_preprocessor.py',
-    '_base_/schedules/demo_adam.py',
+    '_base_/schedules/demo_adam-poly_0.4k.py',
     '_base_/schedules/fcn_paper_100k.py',
     '_base_/schedules/poly_40k.py',
 ]

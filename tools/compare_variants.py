@@ -127,7 +127,8 @@ def data_settings(args: argparse.Namespace) -> dict:
         size=list(args.size or DATA['size']))
 
 
-def run_training(args: argparse.Namespace, work: Path) -> dict:
+def run_training(args: argparse.Namespace, work: Path, results: dict,
+                 out_json: Path) -> dict:
     if args.data_root:
         voc = Path(args.data_root)
         settings = dict(data_root=str(voc))
@@ -149,6 +150,7 @@ def run_training(args: argparse.Namespace, work: Path) -> dict:
         keys=list(KEYS),
         load_before=load_average(),
         runs={})
+    results['training'] = out
     for name in args.variants:
         out['runs'][name] = []
         for seed in args.seeds:
@@ -163,6 +165,7 @@ def run_training(args: argparse.Namespace, work: Path) -> dict:
                 f'{k} {result[k]:.2f}' for k in ('mIoU', 'mIoU@band1',
                                                  'mIoU@band3')) +
                   f' ({result["wall_seconds"]:.0f} s)', flush=True)
+            out_json.write_text(json.dumps(results, indent=2))  # partial
     out['load_after'] = load_average()
     return out
 
@@ -192,7 +195,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
             args.threads, args.seed)
         out_json.write_text(json.dumps(results, indent=2))  # partial
     if 'training' not in args.skip:
-        results['training'] = run_training(args, work)
+        run_training(args, work, results, out_json)
     results['table'] = by_variant(results)
     table = markdown(results)
     print(table)

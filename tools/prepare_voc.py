@@ -16,8 +16,8 @@ Or fetch everything first, from the official locations::
 
     python tools/prepare_voc.py --download /data/voc --out data/VOCdevkit
 
-downloads ``VOCtrainval_11-May-2012.tar`` (2.0 GB), SBD ``benchmark.tgz``
-(1.4 GB) and FCN's ``seg11valid.txt`` into ``/data/voc`` (resuming partial
+downloads ``VOCtrainval_11-May-2012.tar``, SBD ``benchmark.tgz`` and FCN's
+``seg11valid.txt`` into ``/data/voc`` (resuming partial
 files, checking the archives' MD5 sums as torchvision records them),
 unpacks them to ``/data/voc/VOCdevkit`` and ``/data/voc/benchmark_RELEASE``
 and then prepares the splits as above.

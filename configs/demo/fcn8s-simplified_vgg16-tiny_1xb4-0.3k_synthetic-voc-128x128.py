@@ -2,12 +2,12 @@
 # PyTorch init, unscaled skips; configs/_base_/models/
 # fcn8s-simplified_vgg16.py) on the synthetic VOC set, trained from scratch
 # in one go. The widths and schedule of the demo FCN-8s
-# (fcn8s_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py), so the two can be
+# (fcn8s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py), so the two can be
 # compared.
 _base_ = [
     '../_base_/models/fcn8s-simplified_vgg16.py',
     '../_base_/datasets/synthetic_voc.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/demo_adam-poly_0.3k.py'
+    '../_base_/schedules/demo_adam-poly_0.4k.py'
 ]
 stage_channels = (8, 16, 32, 64, 64)
 model = dict(

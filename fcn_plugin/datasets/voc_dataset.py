@@ -20,6 +20,8 @@ def _is_local(path: str) -> bool:
 
 def _named_error(what: str, path: str, err: Exception) -> Exception:
     """The error of a loader that failed on ``path``, naming the file."""
+    if not path:
+        return err
     if isinstance(err, FileNotFoundError):
         return FileNotFoundError(f'{what} file {path} does not exist')
     if what == 'image':

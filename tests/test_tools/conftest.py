@@ -13,6 +13,7 @@ from ..runner_utils import write_tiny_voc
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / 'tests' / 'data'
+#: Images of the tiny set's val split (one more is its train split).
 NUM_IMAGES = 3
 
 
@@ -40,7 +41,10 @@ def data_root_options(voc: Path) -> list:
 @pytest.fixture(scope='session')
 def tiny_voc(tmp_path_factory) -> Path:
     return write_tiny_voc(
-        tmp_path_factory.mktemp('data'), num=NUM_IMAGES, size=(23, 31))
+        tmp_path_factory.mktemp('data'),
+        num=NUM_IMAGES + 1,
+        size=(23, 31),
+        num_val=NUM_IMAGES)
 
 
 @pytest.fixture(scope='session')

@@ -85,7 +85,7 @@ class Case:
     keeps_work: bool = False  # argv runs on env.work: check it is intact
 
 
-def test_cmd(env: Env, *extra, config=PAPER_32S, ckpt=None, workers=0):
+def tool_test_cmd(env: Env, *extra, config=PAPER_32S, ckpt=None, workers=0):
     return [
         'tools/test.py', config, ckpt or env.ckpt, '--work-dir',
         env.tmp / 'test_work', '--cfg-options', *TINY_32S,
@@ -190,25 +190,25 @@ def dist_train(env: Env) -> tuple:
 CASES: Dict[str, Case] = {
     # data, through tools/test.py (workers 0 unless said) and train.py
     'truncated_jpeg': Case(lambda e: (
-        test_cmd(e), truncate(image(e)))),
+        tool_test_cmd(e), truncate(image(e)))),
     'undecodable_image': Case(lambda e: (
-        test_cmd(e), image(e).write_bytes(b'\xff\xd8' + b'\x13' * 300 +
+        tool_test_cmd(e), image(e).write_bytes(b'\xff\xd8' + b'\x13' * 300 +
                                           b'\xff\xd9') and image(e))),
     'label_value_50': Case(lambda e: (
-        test_cmd(e), paint_label(label(e), 50))),
+        tool_test_cmd(e), paint_label(label(e), 50))),
     'label_value_50_two_workers': Case(lambda e: (
         train_cmd(e, workers=2), paint_label(label(e, TRAIN_ID), 50)),
         keeps_work=True),
     'label_other_size': Case(lambda e: (
-        test_cmd(e), resize_label(label(e)))),
+        tool_test_cmd(e), resize_label(label(e)))),
     'label_rgb_painted': Case(lambda e: (
-        test_cmd(e), rgb_label(label(e)))),
+        tool_test_cmd(e), rgb_label(label(e)))),
     'missing_label_png': Case(lambda e: (
-        test_cmd(e), label(e).unlink() or label(e))),
+        tool_test_cmd(e), label(e).unlink() or label(e))),
     'empty_split_file': Case(lambda e: (
-        test_cmd(e), split(e).write_text('\n') and split(e))),
+        tool_test_cmd(e), split(e).write_text('\n') and split(e))),
     'missing_split_file': Case(lambda e: (
-        test_cmd(e), split(e).unlink() or split(e))),
+        tool_test_cmd(e), split(e).unlink() or split(e))),
     'missing_data_root': Case(lambda e: (
         train_cmd(e), shutil.rmtree(e.voc) or e.voc), keeps_work=True),
     # configs
@@ -218,27 +218,27 @@ CASES: Dict[str, Case] = {
         ['tools/test.py', write_config(e, 'syntax.py', 'model = dict(\n'),
          e.ckpt], e.tmp / 'syntax.py')),
     'unknown_model_type': Case(lambda e: (
-        test_cmd(e, config=write_config(
+        tool_test_cmd(e, config=write_config(
             e, 'model.py', "model = dict(type='FCNNet')\n")), 'FCNNet')),
     'unknown_transform_type': Case(lambda e: (
-        test_cmd(e, 'test_dataloader.dataset.pipeline.0.type=LoadImg'),
+        tool_test_cmd(e, 'test_dataloader.dataset.pipeline.0.type=LoadImg'),
         'LoadImg')),
     'cfg_options_key_typo': Case(lambda e: (
-        test_cmd(e, 'model.backbone.stage_chanels=(4,5,6,7,8)'),
+        tool_test_cmd(e, 'model.backbone.stage_chanels=(4,5,6,7,8)'),
         'stage_chanels')),
     # weights and checkpoints
     'missing_checkpoint': Case(lambda e: (
-        test_cmd(e, ckpt=e.tmp / 'none.pth'), e.tmp / 'none.pth')),
+        tool_test_cmd(e, ckpt=e.tmp / 'none.pth'), e.tmp / 'none.pth')),
     'truncated_checkpoint': Case(lambda e: (
-        test_cmd(e, ckpt=copy_ckpt(e, 'cut.pth', truncate)),
+        tool_test_cmd(e, ckpt=copy_ckpt(e, 'cut.pth', truncate)),
         e.tmp / 'cut.pth')),
     'checkpoint_of_another_net': Case(lambda e: (
         ['tools/test.py', PAPER_8S, e.ckpt, '--work-dir', e.tmp / 'w8',
          '--cfg-options', *TINY_8S, *roots(e.voc)], e.ckpt)),
     'checkpoint_of_another_class_count': Case(lambda e: (
-        test_cmd(e, 'model.decode_head.num_classes=5'), e.ckpt)),
+        tool_test_cmd(e, 'model.decode_head.num_classes=5'), e.ckpt)),
     'unsafe_pickled_checkpoint': Case(lambda e: (
-        test_cmd(e, ckpt=unsafe_checkpoint(e)), e.tmp / 'evil.pth')),
+        tool_test_cmd(e, ckpt=unsafe_checkpoint(e)), e.tmp / 'evil.pth')),
     'bad_resume_file': Case(lambda e: (
         train_cmd(e) + ['--resume', copy_ckpt(
             e, 'iter_4.pth', lambda p: truncate(p, 0.5))],

@@ -22,7 +22,7 @@ from fcn_plugin.models.utils import bilinear_kernel
 from .conftest import ROOT, data_root_options, run_tool
 
 DEMO = ROOT / 'configs' / 'demo'
-CONFIG = '{}_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py'
+CONFIG = '{}_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py'
 
 
 def _state(path):

@@ -9,7 +9,7 @@ unless the agreement and the mIoU difference meet the bounds.
 
 Example:
     python tools/deployment/check_precision.py \
-        configs/demo/fcn8s_vgg16-tiny_1xb4-0.3k_synthetic-voc-112x112.py \
+        configs/demo/fcn8s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py \
         work_dirs/demo/fcn8s/iter_300.pth
 """
 import argparse

@@ -193,13 +193,13 @@ def plot_staged_curves(stages: Sequence[Tuple[str, Union[str, Path]]],
     fig, (ax_loss, ax_val) = plt.subplots(1, 2, figsize=(12, 4.2))
     for key in loss_keys:
         ax_loss.plot(*curves[key], lw=1, label=key)
-    ax_loss.set(xlabel='iteration', ylabel='loss', title='training loss')
+    ax_loss.set(xlabel='iteration', ylabel='loss')
     if log_loss:
         ax_loss.set_yscale('log')
     for key in val_keys:
         if curves[key][0]:
             ax_val.plot(*curves[key], marker='o', ms=3, label=key)
-    ax_val.set(xlabel='iteration', ylabel='%', title='validation')
+    ax_val.set(xlabel='iteration', ylabel='%')
     starts = [0] + ends[:-1]
     for ax in (ax_loss, ax_val):
         for end in ends[:-1]:

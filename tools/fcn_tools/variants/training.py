@@ -79,11 +79,16 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
         dict: The test metrics (:data:`KEYS`), and the run's iterations,
         wall and CPU seconds (training and test).
     """
+    from mmengine.config import Config
     demo = _demo()
-    config = config_path(name)
+    source = config_path(name)
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
+    # Train and test the config as it is now, resolved into one file: the
+    # run does not depend on the config tree staying as it was.
+    config = work / f'{name}.py'
+    Config.fromfile(str(source)).dump(str(config))
     common = [
         f'{split}_dataloader.dataset.data_root={voc}'
         for split in ('train', 'val', 'test')
@@ -108,8 +113,8 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
                            f'{", ".join(missing)}')
     result: Dict[str, object] = {k: float(record[k]) for k in KEYS}
     iters = [o for o in schedule if o.startswith('train_cfg.max_iters=')]
-    from mmengine.config import Config
     result.update(
+        config=str(source.relative_to(ROOT)),
         iters=int(iters[0].split('=')[1]) if iters else int(
             Config.fromfile(str(config)).train_cfg.max_iters),
         wall_seconds=round(time.time() - start, 1),

@@ -5,11 +5,14 @@
 _base_ = [
     '../_base_/models/fcn8s_vgg16.py', '../_base_/datasets/synthetic_voc.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/demo_adam-poly_0.3k.py'
+    '../_base_/schedules/demo_adam-poly_0.4k.py'
 ]
-stage_channels = (8, 16, 32, 64, 64)
+stage_channels = (4, 8, 16, 32, 32)
 fc_channels = 128
 model = dict(
+    # Trained from scratch: inputs scaled to unit spread as well (BGR std of
+    # ImageNet), which Adam handles better than Caffe's raw 0-255 range.
+    data_preprocessor=dict(std=[57.375, 57.12, 58.395]),
     backbone=dict(
         stage_channels=stage_channels,
         fc_channels=fc_channels,

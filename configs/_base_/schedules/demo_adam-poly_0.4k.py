@@ -1,10 +1,10 @@
 # The demo's schedule, the same for every stage (FCN-32s, FCN-16s, FCN-8s):
 # Adam on a pixel-averaged loss, the learning rate decayed linearly to zero
-# over 300 iterations so that each stage ends on a plateau; validation five
+# over 400 iterations so that each stage ends on a plateau; validation five
 # times per stage, one checkpoint at the end.
-max_iters = 300
+max_iters = 400
 optim_wrapper = dict(
-    type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3), clip_grad=None)
+    type='OptimWrapper', optimizer=dict(type='Adam', lr=2e-3), clip_grad=None)
 param_scheduler = [
     dict(
         type='PolyLR',
@@ -15,7 +15,7 @@ param_scheduler = [
         by_epoch=False)
 ]
 train_cfg = dict(
-    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=60)
+    type='IterBasedTrainLoop', max_iters=max_iters, val_interval=80)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
