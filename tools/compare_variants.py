@@ -37,7 +37,8 @@ import torch
 from fcn_plugin.errors import run_tool
 from fcn_tools.benchmark.cases import parse_shape
 from fcn_tools.benchmark.report import machine_info
-from fcn_tools.variants.catalog import REFERENCE, VARIANTS, build_model
+from fcn_tools.variants.catalog import (REFERENCE, ROOT, VARIANTS, build_model,
+                                        config_path, model_cfg)
 from fcn_tools.variants.cost import load_average, measure_cost
 from fcn_tools.variants.report import by_variant, markdown
 from fcn_tools.variants.training import KEYS, synthetic_set, train_and_test
@@ -127,8 +128,24 @@ def data_settings(args: argparse.Namespace) -> dict:
         size=list(args.size or DATA['size']))
 
 
+def check_same_widths(names: List[str]) -> None:
+    """The same budget means the same trunk: refuse configs whose conv
+    widths differ."""
+    widths = {
+        n: tuple(model_cfg(n)['backbone'].get('stage_channels', ()))
+        for n in names
+    }
+    if len(set(widths.values())) > 1:
+        raise ValueError(
+            'the variants\' configs train trunks of different widths (' +
+            ', '.join(f'{config_path(n).relative_to(ROOT)}: {w}'
+                      for n, w in widths.items()) +
+            '); give them the same backbone.stage_channels')
+
+
 def run_training(args: argparse.Namespace, work: Path, results: dict,
                  out_json: Path) -> dict:
+    check_same_widths(args.variants)
     if args.data_root:
         voc = Path(args.data_root)
         settings = dict(data_root=str(voc))

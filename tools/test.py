@@ -14,7 +14,6 @@ Examples:
 import argparse
 import logging
 import os.path as osp
-import sys
 
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
@@ -60,13 +59,17 @@ def parse_args() -> argparse.Namespace:
         '(PrecisionEncoderDecoder; CPU inference, docs/deployment.md)')
     args = parse_runner_args(parser)
     if not osp.isfile(args.config):
-        parser.error(f'config file not found: {args.config}')
+        raise FileNotFoundError(f'config file {args.config} does not exist: '
+                                'give the path of a config file')
     if not osp.isfile(args.checkpoint):
-        parser.error(f'checkpoint file not found: {args.checkpoint}')
+        raise FileNotFoundError(
+            f'checkpoint file {args.checkpoint} does not exist: give a '
+            'checkpoint written by tools/train.py or a converter')
     problem = checkpoint_problem(args.checkpoint)
     if problem is not None:
-        parser.error(
-            f'checkpoint {args.checkpoint} is unreadable: {problem}')
+        raise WeightFileError(
+            f'checkpoint {args.checkpoint} is unreadable: {problem}; use '
+            'another checkpoint (an earlier iter_N.pth of the run)')
     return args
 
 
@@ -125,11 +128,7 @@ def set_output_dir(cfg: Config, out: str) -> Config:
 
 def main() -> None:
     """Build the Runner from the config and test the checkpoint."""
-    args = parse_args()
-    try:
-        run_test(args)
-    except WeightFileError as err:
-        sys.exit(f'error: {err}')
+    run_test(parse_args())
 
 
 def run_test(args: argparse.Namespace) -> None:

@@ -17,7 +17,6 @@ the run with one message saying what to do (docs/troubleshooting.md).
 import argparse
 import logging
 import os.path as osp
-import sys
 
 from mmengine.config import Config
 from mmengine.device import (is_cuda_available, is_mlu_available,
@@ -25,14 +24,11 @@ from mmengine.device import (is_cuda_available, is_mlu_available,
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.engine import (NonFiniteLossError, check_resume_file,
-                               init_cpu_dist, latest_checkpoint)
-from fcn_plugin.errors import WeightFileError, run_tool
+from fcn_plugin.engine import (check_resume_file, init_cpu_dist,
+                               latest_checkpoint)
+from fcn_plugin.errors import run_tool
 from fcn_tools.runner import (add_runner_args, build_runner, load_tool_config,
                               parse_runner_args)
-
-#: Errors whose message says all a user needs: shown without a traceback.
-USER_ERRORS = (WeightFileError, NonFiniteLossError)
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,12 +51,15 @@ def parse_args() -> argparse.Namespace:
     add_runner_args(parser)
     args = parse_runner_args(parser)
     if not osp.isfile(args.config):
-        parser.error(f'config file not found: {args.config}')
+        raise FileNotFoundError(f'config file {args.config} does not exist: '
+                                'give the path of a config file')
     if args.resume not in (None, 'auto') and not osp.isfile(args.resume):
-        parser.error(f'--resume: checkpoint file not found: {args.resume}')
+        raise FileNotFoundError(
+            f'--resume: checkpoint file {args.resume} does not exist: give '
+            'a checkpoint of this run, or --resume alone for the newest')
     if args.amp and not (is_cuda_available() or is_npu_available()
                          or is_mlu_available() or is_musa_available()):
-        parser.error(
+        raise RuntimeError(
             '--amp needs a CUDA (or NPU/MLU/MUSA) device: MMEngine\'s '
             'AmpOptimWrapper scales fp16 losses with torch.cuda.amp and '
             'refuses to run on the CPU. Drop --amp to train in fp32.')
@@ -86,11 +85,7 @@ def enable_amp(cfg: Config) -> None:
 
 def main() -> None:
     """Build the Runner from the config and train."""
-    args = parse_args()
-    try:
-        train(args)
-    except USER_ERRORS as err:
-        sys.exit(f'error: {err}')
+    train(parse_args())
 
 
 def train(args: argparse.Namespace) -> None:

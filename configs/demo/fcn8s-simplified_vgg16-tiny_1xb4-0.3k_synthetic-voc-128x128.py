@@ -9,7 +9,7 @@ _base_ = [
     '../_base_/datasets/synthetic_voc.py', '../_base_/default_runtime.py',
     '../_base_/schedules/demo_adam-poly_0.4k.py'
 ]
-stage_channels = (8, 16, 32, 64, 64)
+stage_channels = (4, 8, 16, 32, 32)
 model = dict(
     backbone=dict(stage_channels=stage_channels, dropout_ratio=0.),
     decode_head=dict(

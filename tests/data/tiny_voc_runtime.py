@@ -1,43 +1,24 @@
-# Runtime for CPU tests of the tools: a VOC-layout folder (the tests point
-# data_root at a tiny one with --cfg-options), a few iterations, the FCN
-# metrics with trimap bands, and MMSeg's visualizer.
-dataset_type = 'PascalVOCDataset'
+# Runtime for CPU tests: the repository's VOC dataset config (FCNVOCDataset,
+# the paper's checked pipelines, FCNIoUMetric) on a tiny VOC2012-layout
+# folder (the tests point data_root at a synthetic one with --cfg-options or
+# tests/runner_utils.py), VOC labels, train/val lists, no worker processes,
+# trimap bands of 1 and 3 px; a few iterations and MMSeg's visualizer.
+_base_ = ['../../configs/_base_/datasets/pascal_voc12_fcn.py']
 data_root = 'data/tiny_voc/VOC2012'
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
 train_dataloader = dict(
-    batch_size=1,
     num_workers=0,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
+    persistent_workers=False,
     dataset=dict(
-        type=dataset_type,
         data_root=data_root,
-        data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClass'),
-        ann_file='ImageSets/Segmentation/train.txt',
-        pipeline=train_pipeline))
+        data_prefix=dict(seg_map_path='SegmentationClass'),
+        ann_file='ImageSets/Segmentation/train.txt'))
 val_dataloader = dict(
-    batch_size=1,
     num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    persistent_workers=False,
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(
-            img_path='JPEGImages', seg_map_path='SegmentationClass'),
-        ann_file='ImageSets/Segmentation/val.txt',
-        pipeline=test_pipeline))
+        data_root=data_root, ann_file='ImageSets/Segmentation/val.txt'))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='FCNIoUMetric', iou_metrics=['mIoU'], band_widths=[1, 3])
+val_evaluator = dict(band_widths=[1, 3])
 test_evaluator = val_evaluator
 
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=4, val_interval=2)

@@ -112,6 +112,13 @@ def split(env: Env, name='seg11valid') -> Path:
     return env.voc / 'ImageSets' / 'Segmentation' / f'{name}.txt'
 
 
+def bad_train_label(env: Env, value: int = 50) -> Path:
+    """Paint ``value`` into the one training label (SBD-style, gray)."""
+    split(env, 'sbd_train').write_text(f'{TRAIN_ID}\n')
+    return paint_label(env.voc / 'SegmentationClassAug' / f'{TRAIN_ID}.png',
+                       value)
+
+
 def truncate(path: Path, keep: float = 0.6) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[:int(len(data) * keep)])
@@ -119,12 +126,13 @@ def truncate(path: Path, keep: float = 0.6) -> Path:
 
 
 def paint_label(path: Path, value: int) -> Path:
-    """Write ``value`` into a block of the palette label ``path``."""
+    """Write ``value`` into a block of the label PNG ``path``."""
     img = Image.open(path)
     arr = np.array(img)
     arr[2:6, 3:9] = value
-    out = Image.fromarray(arr, mode='P')
-    out.putpalette(img.getpalette())
+    out = Image.fromarray(arr, mode=img.mode)
+    if img.mode == 'P':
+        out.putpalette(img.getpalette())
     out.save(path)
     return path
 
@@ -150,7 +158,8 @@ def unsafe_checkpoint(env: Env) -> Path:
     path = env.tmp / 'evil.pth'
     torch.save(
         {
-            'state_dict': torch.load(str(env.ckpt))['state_dict'],
+            'state_dict': torch.load(str(env.ckpt),
+                                     weights_only=False)['state_dict'],
             'meta': SystemCall(f'touch {env.tmp / "marker"}')
         }, str(path))
     return path
@@ -176,14 +185,14 @@ def empty_dir(env: Env, name: str) -> Path:
 
 
 def dist_train(env: Env) -> tuple:
-    paint_label(label(env, TRAIN_ID), 50)
+    culprit = bad_train_label(env)
     argv = [
         'bash', 'tools/dist_train.sh', PAPER_32S, '2', '--work-dir',
         env.tmp / 'dist_work', '--cfg-options', *TINY_32S,
         *roots(env.voc, 2), 'train_dataloader.batch_size=1',
         'train_cfg.max_iters=4'
     ]
-    return argv, label(env, TRAIN_ID)
+    return argv, culprit
 
 
 #: id -> case. The culprit (a path or a setting) must appear in the line.
@@ -197,7 +206,7 @@ CASES: Dict[str, Case] = {
     'label_value_50': Case(lambda e: (
         tool_test_cmd(e), paint_label(label(e), 50))),
     'label_value_50_two_workers': Case(lambda e: (
-        train_cmd(e, workers=2), paint_label(label(e, TRAIN_ID), 50)),
+        train_cmd(e, workers=2), bad_train_label(e)),
         keeps_work=True),
     'label_other_size': Case(lambda e: (
         tool_test_cmd(e), resize_label(label(e)))),
@@ -247,8 +256,7 @@ CASES: Dict[str, Case] = {
         train_cmd(e, f'load_from={e.tmp / "gone.pth"}'), e.tmp / 'gone.pth'),
         keeps_work=True),
     'nan_loss': Case(lambda e: (
-        train_cmd(e, 'optim_wrapper.optimizer.lr=1e12',
-                  'train_cfg.max_iters=6') + ['--resume'],
+        train_cmd(e, 'optim_wrapper.optimizer.lr=1e30'),
         'optim_wrapper.optimizer.lr'), keeps_work=True),
     # the other tools
     'converter_input_of_wrong_kind': Case(lambda e: (

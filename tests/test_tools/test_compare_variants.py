@@ -186,3 +186,22 @@ def test_missing_config_is_named(monkeypatch):
     with pytest.raises(FileNotFoundError,
                        match='configs/ablations/missing.py .*nopad'):
         model_cfg('nopad')
+
+
+def test_training_needs_the_same_widths(monkeypatch):
+    """Variants whose configs train trunks of other widths are refused
+    before any training, naming the configs."""
+    tool = _load_tool()
+    real = tool.model_cfg
+
+    def narrow_simplified(name, widths=None):
+        model = real(name, widths)
+        if name == 'simplified':
+            model['backbone']['stage_channels'] = (2, 2, 2, 2, 2)
+        return model
+
+    monkeypatch.setattr(tool, 'model_cfg', narrow_simplified)
+    tool.check_same_widths(['original', 'plain'])
+    with pytest.raises(ValueError,
+                       match=r'different widths .*fcn8s-simplified_'):
+        tool.check_same_widths(['original', 'simplified'])
