@@ -10,9 +10,14 @@ This breaks ``show_result_pyplot``, ``MMSegInferencer`` visualisation and
 take images down to 1x1 (``conv1_1`` pads by 100), so :func:`install`
 hands the map to the same method as a numpy array, which indexes as a
 mask at every size; the drawing is otherwise unchanged.
+
+The patch is written against MMSeg 1.2.x (the version this plugin pins);
+on another version it is left off with a warning.
 """
 import functools
+import warnings
 
+import mmseg
 import torch
 from mmengine.structures import PixelData
 from mmseg.visualization import SegLocalVisualizer
@@ -20,6 +25,11 @@ from mmseg.visualization import SegLocalVisualizer
 
 def install() -> None:
     """Make ``SegLocalVisualizer`` draw 1x1 maps (idempotent)."""
+    if not mmseg.__version__.startswith('1.2.'):
+        warnings.warn(
+            f'fcn_plugin: the 1x1 drawing fix targets MMSeg 1.2.x, found '
+            f'{mmseg.__version__}; it is not applied')
+        return
     draw = SegLocalVisualizer._draw_sem_seg
     if getattr(draw, '_fcn_numpy_maps', False):
         return

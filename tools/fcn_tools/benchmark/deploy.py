@@ -101,7 +101,8 @@ def bench_deploy(net: str,
         for name, dtype in (('mm_fp32', torch.float32),
                             ('mm_bf16', torch.bfloat16)):
             mm, mm_flops = matmul_fn(mm_size, 'cpu', dtype)
-            calls = max(1, int(5e10 // mm_flops))  # ~50 GFLOP per slot
+            # A slot does about a quarter of the network's work.
+            calls = max(1, round(flops / 4 / mm_flops))
             mms[name] = (mm, calls * mm_flops, calls)
 
         def slot(mm, calls):
