@@ -78,7 +78,9 @@ def parse_args() -> argparse.Namespace:
     for config, checkpoint in pairs:
         for path, what in ((config, 'config'), (checkpoint, 'checkpoint')):
             if not Path(path).is_file():
-                parser.error(f'{what} file not found: {path}')
+                raise FileNotFoundError(
+                    f'{what} file {path} does not exist: give CONFIG '
+                    'CHECKPOINT pairs of existing files')
     args.pairs = pairs
     if args.titles is None:
         args.titles = (

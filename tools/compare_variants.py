@@ -40,7 +40,7 @@ from fcn_tools.benchmark.report import machine_info
 from fcn_tools.variants.catalog import (REFERENCE, ROOT, VARIANTS, build_model,
                                         config_path, model_cfg)
 from fcn_tools.variants.cost import load_average, measure_cost
-from fcn_tools.variants.report import by_variant, markdown
+from fcn_tools.variants.report import by_variant, markdown, merge_results
 from fcn_tools.variants.training import KEYS, synthetic_set, train_and_test
 
 PARTS = ('cost', 'memory', 'training')
@@ -59,7 +59,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--variants', nargs='+', choices=list(VARIANTS),
         default=list(VARIANTS),
         help=f'variants to measure; {REFERENCE!r} (the ratios\' reference) '
-        'is always included')
+        'is added when the cost is measured')
     parser.add_argument(
         '--skip', nargs='*', choices=PARTS, default=[],
         help='parts not to run')
@@ -102,8 +102,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the cost measures\' batch')
     parser.add_argument('--work-dir', default='work_dirs/variants')
+    parser.add_argument(
+        '--merge', nargs='+', default=None, metavar='JSON',
+        help='measure nothing: join the variants.json files of earlier '
+        'runs (e.g. cost and training run apart) into one table')
     args = parser.parse_args(argv)
-    if REFERENCE not in args.variants:
+    if REFERENCE not in args.variants and 'cost' not in args.skip:
         args.variants.insert(0, REFERENCE)
     args.variants = list(dict.fromkeys(args.variants))
     if args.repeats < 1 or args.warmup < 0:
@@ -189,9 +193,13 @@ def run_training(args: argparse.Namespace, work: Path, results: dict,
 
 def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
-    torch.set_num_threads(args.threads)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    out_json, out_md = work / 'variants.json', work / 'variants.md'
+    if args.merge:
+        return write_table(merge_results(read_parts(args.merge)), out_json,
+                           out_md)
+    torch.set_num_threads(args.threads)
     from fcn_plugin.models import net_name_of
     results = dict(
         machine=machine_info('cpu', args.threads),
@@ -200,7 +208,6 @@ def main(argv: Optional[List[str]] = None) -> dict:
         reference=REFERENCE,
         nets={n: net_name_of(build_model(n))
               for n in args.variants})
-    out_json, out_md = work / 'variants.json', work / 'variants.md'
     if 'cost' not in args.skip:
         print(f'[variants] cost of {", ".join(args.variants)} '
               f'({args.widths} widths) ...', flush=True)
@@ -213,6 +220,26 @@ def main(argv: Optional[List[str]] = None) -> dict:
         out_json.write_text(json.dumps(results, indent=2))  # partial
     if 'training' not in args.skip:
         run_training(args, work, results, out_json)
+    return write_table(results, out_json, out_md)
+
+
+def read_parts(paths: List[str]) -> List[dict]:
+    """The variants.json files of earlier runs."""
+    parts = []
+    for path in paths:
+        try:
+            part = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as err:
+            raise ValueError(f'--merge: cannot read {path}: {err}') from err
+        if 'variants' not in part or 'args' not in part:
+            raise ValueError(f'--merge: {path} is not a variants.json of '
+                             'tools/compare_variants.py')
+        parts.append(part)
+    return parts
+
+
+def write_table(results: dict, out_json: Path, out_md: Path) -> dict:
+    """Print the table and write the JSON and Markdown files."""
     results['table'] = by_variant(results)
     table = markdown(results)
     print(table)

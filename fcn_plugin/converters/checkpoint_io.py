@@ -1,8 +1,6 @@
 """Safe reading of PyTorch weight files and atomic writing of checkpoints."""
 import os
 import os.path as osp
-import pickle
-import zipfile
 from collections import OrderedDict
 from typing import Any, Dict, Mapping
 
@@ -10,10 +8,15 @@ import torch
 
 from ..errors import WeightFileError
 from ..utils.atomic_io import atomic_path
+from ..utils.safe_checkpoint import safe_load
 
 
 def load_torch_file(path: str) -> Any:
     """``torch.load`` with ``weights_only=True`` and clear errors.
+
+    Reads through :func:`fcn_plugin.utils.safe_checkpoint.safe_load`, so
+    the converters accept what MMEngine checkpoints hold and refuse every
+    other pickled object as the runner does.
 
     Args:
         path (str): A ``.pth`` file.
@@ -22,34 +25,17 @@ def load_torch_file(path: str) -> Any:
         The loaded object (tensors, containers and plain values only).
 
     Raises:
-        WeightFileError: If the file is missing, is not a PyTorch file, or
-            holds pickled Python objects other than tensors; such files
-            are never unpickled.
+        WeightFileError: If the file is missing or is not a PyTorch file.
+        UnsafeCheckpointError: If it holds pickled objects outside the
+            allowlist; such files are never unpickled.
     """
     if not osp.isfile(path):
         raise WeightFileError(f'{path}: no such file')
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as err:
-        lines = [line.strip() for line in str(err).splitlines()]
-        unsafe = next((line for line in lines if 'GLOBAL' in line), None)
-        if unsafe is None:
-            text = ' '.join(line for line in lines if line)
-            detail = text.split('WeightsUnpickler error:')[-1].split(
-                ' Check the documentation')[0].strip()
-            raise WeightFileError(
-                f'{path} is not a readable PyTorch weight file (unpickling '
-                f'failed: {detail[:200]})') from None
-        unsafe = unsafe.split(' was not')[0].replace(
-            'WeightsUnpickler error: ', '')
-        raise WeightFileError(
-            f'{path} holds pickled Python objects besides tensors '
-            f'({unsafe}); '
-            'it is refused because unpickling can run arbitrary code. In a '
-            'trusted environment, re-save only the weights, e.g. '
-            'torch.save(obj["model_state_dict"], "weights.pth")') from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError,
-            ValueError) as err:
+        return safe_load(path, map_location='cpu')
+    except WeightFileError:
+        raise
+    except (OSError, ValueError) as err:
         raise WeightFileError(
             f'{path} is not a readable PyTorch weight file '
             f'({type(err).__name__}: {str(err).splitlines()[0][:200]})'

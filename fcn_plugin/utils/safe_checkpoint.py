@@ -146,7 +146,12 @@ def safe_load(filename: str, map_location=None, mmap: bool = False) -> Any:
             raise UnsafeCheckpointError(filename, offending) from None
         raise WeightFileError(
             f'{filename} is not a readable PyTorch checkpoint (unpickling '
-            'failed)') from None
+            'failed): give a .pth file written by torch.save') from None
+    except KeyError:  # an unknown pickle opcode: not from torch.save
+        raise WeightFileError(
+            f'{filename} is not a PyTorch checkpoint (not written by '
+            'torch.save); give a .pth file of tools/train.py or of a '
+            'converter (docs/weights.md)') from None
     except (RuntimeError, EOFError, zipfile.BadZipFile) as err:
         first = (str(err).strip().splitlines() or [''])[0][:200]
         raise WeightFileError(

@@ -108,7 +108,7 @@ def test_pickled_objects_refused(vgg_file, tmp_path, capsys):
                 'args': argparse.Namespace(lr=1)}, src)
     assert run_tool('vgg2mmseg', src, tmp_path / 'out.pth') == 1
     err = capsys.readouterr().err
-    assert str(src) in err and 'pickled Python objects' in err
+    assert str(src) in err and 'pickled object argparse.Namespace' in err
 
 
 def test_existing_output_kept_on_error(tmp_path, capsys):
@@ -117,5 +117,5 @@ def test_existing_output_kept_on_error(tmp_path, capsys):
     dst = tmp_path / 'keep.pth'
     dst.write_bytes(b'old')
     assert run_tool('vgg2mmseg', src, dst) == 1
-    assert 'not a readable PyTorch weight file' in capsys.readouterr().err
+    assert 'not a readable PyTorch checkpoint' in capsys.readouterr().err
     assert dst.read_bytes() == b'old'

@@ -12,6 +12,12 @@ from ..conftest import randomize
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / 'tests' / 'data'
+#: Skips a test on CPUs without bf16 instructions (the bf16 model refuses
+#: to build there; tests/test_deployment/test_bf16.py checks that).
+needs_bf16 = pytest.mark.skipif(
+    not torch.cpu._is_avx512_bf16_supported()
+    and not torch.cpu._is_amx_tile_supported(),
+    reason='no bf16 instructions on this CPU')
 
 
 def run(*args, check=True) -> subprocess.CompletedProcess:

@@ -7,12 +7,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from fcn_plugin.models.segmentors import set_precision
 from ..conftest import model_cfg, randomize
-from .conftest import run
-
-needs_bf16 = pytest.mark.skipif(
-    not torch.cpu._is_avx512_bf16_supported()
-    and not torch.cpu._is_amx_tile_supported(),
-    reason='no bf16 instructions on this CPU')
+from .conftest import needs_bf16, run
 
 
 def build(net: str, precision: str) -> torch.nn.Module:

@@ -6,6 +6,7 @@ from deployment.fcn_deploy.export import export_onnx, export_problem
 from deployment.fcn_deploy.runtime import OrtSegmentor
 
 from ..conftest import build_model, randomize
+from .conftest import needs_bf16
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
 #: (N, H, W) the parity test runs; the export itself traces 1x45x37.
@@ -108,3 +109,12 @@ def test_slide_inference_cannot_export(tmp_path):
     with pytest.raises(ValueError, match="test_cfg.mode='slide'"):
         export_onnx(model, str(tmp_path / 'x.onnx'))
     assert not (tmp_path / 'x.onnx').exists()
+
+
+@needs_bf16
+def test_bf16_model_is_not_exported(tmp_path):
+    model = tiny_net('fcn16s', type='PrecisionEncoderDecoder',
+                     precision='bf16')
+    with pytest.raises(ValueError, match="model.precision='bf16': export "
+                       'the fp32 model'):
+        export_onnx(model, str(tmp_path / 'x.onnx'))

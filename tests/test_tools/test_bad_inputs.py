@@ -78,13 +78,6 @@ class Env:
         return self.trained / 'iter_2.pth'
 
 
-@dataclass
-class Case:
-    """A bad input: ``make(env)`` damages, returns (argv, culprit)."""
-    make: Callable[[Env], tuple]
-    keeps_work: bool = False  # argv runs on env.work: check it is intact
-
-
 def tool_test_cmd(env: Env, *extra, config=PAPER_32S, ckpt=None, workers=0):
     return [
         'tools/test.py', config, ckpt or env.ckpt, '--work-dir',
@@ -117,6 +110,19 @@ def bad_train_label(env: Env, value: int = 50) -> Path:
     split(env, 'sbd_train').write_text(f'{TRAIN_ID}\n')
     return paint_label(env.voc / 'SegmentationClassAug' / f'{TRAIN_ID}.png',
                        value)
+
+
+def remove(path: Path) -> Path:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+    return path
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 def truncate(path: Path, keep: float = 0.6) -> Path:
@@ -195,81 +201,91 @@ def dist_train(env: Env) -> tuple:
     return argv, culprit
 
 
-#: id -> case. The culprit (a path or a setting) must appear in the line.
-CASES: Dict[str, Case] = {
+def dist_test(env: Env) -> tuple:
+    argv = [
+        'bash', 'tools/dist_test.sh', PAPER_32S, env.ckpt, '2',
+        '--work-dir', env.tmp / 'dist_work', '--cfg-options', *TINY_32S,
+        *roots(env.voc, 2)
+    ]
+    return argv, truncate(image(env))
+
+
+#: id -> ``make(env)``: damages what the case needs and returns (argv of
+#: the tool, the culprit: a path or a setting the error line must name).
+CASES: Dict[str, Callable[[Env], tuple]] = {
     # data, through tools/test.py (workers 0 unless said) and train.py
-    'truncated_jpeg': Case(lambda e: (
+    'truncated_jpeg': (lambda e: (
         tool_test_cmd(e), truncate(image(e)))),
-    'undecodable_image': Case(lambda e: (
-        tool_test_cmd(e), image(e).write_bytes(b'\xff\xd8' + b'\x13' * 300 +
-                                          b'\xff\xd9') and image(e))),
-    'label_value_50': Case(lambda e: (
+    'undecodable_image': (lambda e: (
+        tool_test_cmd(e), write(image(e), b'\xff\xd8' + b'\x13' * 300 +
+                                b'\xff\xd9'))),
+    'label_value_50': (lambda e: (
         tool_test_cmd(e), paint_label(label(e), 50))),
-    'label_value_50_two_workers': Case(lambda e: (
-        train_cmd(e, workers=2), bad_train_label(e)),
-        keeps_work=True),
-    'label_other_size': Case(lambda e: (
+    'label_value_50_two_workers': (lambda e: (
+        train_cmd(e, workers=2), bad_train_label(e))),
+    'label_other_size': (lambda e: (
         tool_test_cmd(e), resize_label(label(e)))),
-    'label_rgb_painted': Case(lambda e: (
+    'label_rgb_painted': (lambda e: (
         tool_test_cmd(e), rgb_label(label(e)))),
-    'missing_label_png': Case(lambda e: (
-        tool_test_cmd(e), label(e).unlink() or label(e))),
-    'empty_split_file': Case(lambda e: (
-        tool_test_cmd(e), split(e).write_text('\n') and split(e))),
-    'missing_split_file': Case(lambda e: (
-        tool_test_cmd(e), split(e).unlink() or split(e))),
-    'missing_data_root': Case(lambda e: (
-        train_cmd(e), shutil.rmtree(e.voc) or e.voc), keeps_work=True),
+    'missing_label_png': (lambda e: (
+        tool_test_cmd(e), remove(label(e)))),
+    'empty_split_file': (lambda e: (
+        tool_test_cmd(e), write(split(e), b'\n'))),
+    'missing_split_file': (lambda e: (
+        tool_test_cmd(e), remove(split(e)))),
+    'missing_data_root': (lambda e: (
+        train_cmd(e), remove(e.voc))),
     # configs
-    'missing_config': Case(lambda e: (
+    'missing_config': (lambda e: (
         ['tools/train.py', e.tmp / 'nope.py'], e.tmp / 'nope.py')),
-    'config_syntax_error': Case(lambda e: (
+    'config_syntax_error': (lambda e: (
         ['tools/test.py', write_config(e, 'syntax.py', 'model = dict(\n'),
          e.ckpt], e.tmp / 'syntax.py')),
-    'unknown_model_type': Case(lambda e: (
+    'unknown_model_type': (lambda e: (
         tool_test_cmd(e, config=write_config(
             e, 'model.py', "model = dict(type='FCNNet')\n")), 'FCNNet')),
-    'unknown_transform_type': Case(lambda e: (
+    'unknown_transform_type': (lambda e: (
         tool_test_cmd(e, 'test_dataloader.dataset.pipeline.0.type=LoadImg'),
         'LoadImg')),
-    'cfg_options_key_typo': Case(lambda e: (
+    'cfg_options_key_typo': (lambda e: (
         tool_test_cmd(e, 'model.backbone.stage_chanels=(4,5,6,7,8)'),
         'stage_chanels')),
     # weights and checkpoints
-    'missing_checkpoint': Case(lambda e: (
+    'missing_checkpoint': (lambda e: (
         tool_test_cmd(e, ckpt=e.tmp / 'none.pth'), e.tmp / 'none.pth')),
-    'truncated_checkpoint': Case(lambda e: (
+    'truncated_checkpoint': (lambda e: (
         tool_test_cmd(e, ckpt=copy_ckpt(e, 'cut.pth', truncate)),
         e.tmp / 'cut.pth')),
-    'checkpoint_of_another_net': Case(lambda e: (
+    'checkpoint_of_another_net': (lambda e: (
         ['tools/test.py', PAPER_8S, e.ckpt, '--work-dir', e.tmp / 'w8',
          '--cfg-options', *TINY_8S, *roots(e.voc)], e.ckpt)),
-    'checkpoint_of_another_class_count': Case(lambda e: (
+    'checkpoint_of_another_class_count': (lambda e: (
         tool_test_cmd(e, 'model.decode_head.num_classes=5'), e.ckpt)),
-    'unsafe_pickled_checkpoint': Case(lambda e: (
+    'unsafe_pickled_checkpoint': (lambda e: (
         tool_test_cmd(e, ckpt=unsafe_checkpoint(e)), e.tmp / 'evil.pth')),
-    'bad_resume_file': Case(lambda e: (
+    'bad_resume_file': (lambda e: (
         train_cmd(e) + ['--resume', copy_ckpt(
             e, 'iter_4.pth', lambda p: truncate(p, 0.5))],
-        e.tmp / 'iter_4.pth'), keeps_work=True),
-    'load_from_missing': Case(lambda e: (
-        train_cmd(e, f'load_from={e.tmp / "gone.pth"}'), e.tmp / 'gone.pth'),
-        keeps_work=True),
-    'nan_loss': Case(lambda e: (
+        e.tmp / 'iter_4.pth')),
+    'load_from_missing': (lambda e: (
+        train_cmd(e, f'load_from={e.tmp / "gone.pth"}'), e.tmp / 'gone.pth')),
+    'nan_loss': (lambda e: (
         train_cmd(e, 'optim_wrapper.optimizer.lr=1e30'),
-        'optim_wrapper.optimizer.lr'), keeps_work=True),
+        'optim_wrapper.optimizer.lr')),
     # the other tools
-    'converter_input_of_wrong_kind': Case(lambda e: (
+    'converter_input_of_wrong_kind': (lambda e: (
         ['tools/model_converters/vgg2mmseg.py', e.ckpt, e.tmp / 'out.pth'],
         e.ckpt)),
-    'prepare_voc_on_wrong_folder': Case(lambda e: (
+    'prepare_voc_on_wrong_folder': (lambda e: (
         ['tools/prepare_voc.py', '--voc', empty_dir(e, 'notvoc'), '--sbd',
          empty_dir(e, 'notsbd'), '--out', e.tmp / 'out'], e.tmp / 'notvoc')),
-    'infer_missing_image': Case(lambda e: (
+    'infer_missing_image': (lambda e: (
         infer_cmd(e, e.tmp / 'none.jpg'), e.tmp / 'none.jpg')),
-    'infer_empty_folder': Case(lambda e: (
+    'infer_empty_folder': (lambda e: (
         infer_cmd(e, empty_dir(e, 'pics')), e.tmp / 'pics')),
-    'dist_train_label_value_50': Case(dist_train),
+    # torchrun with 2 processes (gloo): each rank prints the one line
+    'dist_train_label_value_50': dist_train,
+    'dist_test_truncated_jpeg': dist_test,
 }
 
 
@@ -315,14 +331,13 @@ def snapshot(work: Path) -> Dict[str, str]:
 @pytest.mark.parametrize('name', list(CASES))
 def test_bad_input_ends_in_one_error_line(name, tmp_path, pristine_voc,
                                           trained):
-    case = CASES[name]
     voc = tmp_path / 'VOC2012'
     shutil.copytree(pristine_voc, voc)
     work = tmp_path / 'work'
     shutil.copytree(trained, work)
     env = Env(tmp=tmp_path, voc=voc, trained=trained, work=work)
     before = snapshot(work), snapshot(trained)
-    argv, culprit = case.make(env)
+    argv, culprit = CASES[name](env)
     proc = run(argv)
     output = proc.stdout + proc.stderr
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]

@@ -86,19 +86,40 @@ def test_full_widths_are_the_vgg16_configs(name, base):
     assert count == convs + fc + scores + upscores
 
 
-def test_cost_columns(tmp_path):
+@pytest.fixture(scope='module')
+def cost_run(tmp_path_factory):
+    """The cost part at tiny widths: (results, work dir)."""
+    work = tmp_path_factory.mktemp('cost')
+    results = _load_tool().main([
+        '--variants', 'simplified', '--widths', 'tiny', '--repeats', '2',
+        '--warmup', '0', '--shape', '1x3x37x45', '--memory-shape',
+        '1x3x33x29', '--skip', 'training', '--threads',
+        str(torch.get_num_threads()), '--work-dir',
+        str(work)
+    ])
+    return results, work
+
+
+@pytest.fixture(scope='module')
+def training_run(tmp_path_factory, tiny_voc):
+    """The training part, a few iterations of the simplified net on the
+    tiny VOC folder: (results, work dir)."""
+    work = tmp_path_factory.mktemp('training')
+    results = _load_tool().main([
+        '--variants', 'simplified', '--skip', 'cost', '--train-scale',
+        '0.02', '--data-root',
+        str(tiny_voc), '--threads',
+        str(torch.get_num_threads()), '--work-dir',
+        str(work)
+    ])
+    return results, work
+
+
+def test_cost_columns(cost_run):
     """Parameters are the models' sum(p.numel()), FLOPs and time ratios
     are positive (the reference's exactly 1), memory is measured, and
     the JSON and Markdown files hold the table."""
-    tool = _load_tool()
-    work = tmp_path / 'work'
-    results = tool.main([
-        '--variants', 'simplified', '--widths', 'tiny',
-        '--repeats', '2', '--warmup', '0', '--shape', '1x3x37x45',
-        '--memory-shape', '1x3x33x29', '--skip', 'training',
-        '--threads', str(torch.get_num_threads()), '--work-dir',
-        str(work)
-    ])
+    results, work = cost_run
     names = ['original', 'simplified']  # the reference is added
     assert results['variants'] == names
     cost = results['cost']
@@ -136,33 +157,57 @@ def test_cost_columns(tmp_path):
         assert f'| {name} ' in table
 
 
-def test_training_columns(tmp_path, tiny_voc):
+def test_training_columns(training_run, tiny_voc):
     """A few iterations through tools/train.py and tools/test.py: the
     table's mIoU columns are the test run's logged metrics."""
-    tool = _load_tool()
-    work = tmp_path / 'work'
-    results = tool.main([
-        '--variants', 'original', '--skip', 'cost', '--train-scale',
-        '0.02', '--data-root',
-        str(tiny_voc), '--threads',
-        str(torch.get_num_threads()), '--work-dir',
-        str(work)
-    ])
+    results, work = training_run
+    assert results['variants'] == ['simplified']  # no cost, no reference
     num_test = len((tiny_voc / 'ImageSets/Segmentation/val.txt').read_text(
     ).split())
     assert results['training']['num_test'] == num_test
-    (run, ) = results['training']['runs']['original']
-    assert run['iters'] == 6 and run['seed'] == 0
-    logs = sorted((work / 'runs/original_s0/test').glob('*/*.json'))
+    (run, ) = results['training']['runs']['simplified']
+    max_iters = Config.fromfile(str(
+        config_path('simplified'))).train_cfg.max_iters
+    assert run['iters'] == max(5, round(0.02 * max_iters))
+    assert run['seed'] == 0
+    logs = sorted((work / 'runs/simplified_s0/test').glob('*/*.json'))
     logged = [json.loads(line) for line in logs[-1].read_text().splitlines()]
     logged = [r for r in logged if 'mIoU' in r][-1]
     for key in ('mIoU', 'mIoU@band1', 'mIoU@band3'):
         assert 0 <= run[key] <= 100
         assert run[key] == pytest.approx(logged[key])
-    row = results['table']['original']
+    row = results['table']['simplified']
     assert row['mIoU'] == f'{run["mIoU"]:.2f}'
     assert row['params (M)'] == '-'  # cost skipped
     assert Path(run['checkpoint']).is_file()
+    # The config was trained as resolved at the start of the run.
+    assert (work / 'runs/simplified_s0/simplified.py').is_file()
+
+
+def test_merge_joins_cost_and_training(cost_run, training_run, tmp_path):
+    (cost, cost_work), (trained, train_work) = cost_run, training_run
+    merged = _load_tool().main([
+        '--merge',
+        str(cost_work / 'variants.json'),
+        str(train_work / 'variants.json'), '--work-dir',
+        str(tmp_path)
+    ])
+    assert merged['variants'] == ['original', 'simplified']
+    assert merged['cost'] == json.loads(
+        (cost_work / 'variants.json').read_text())['cost']
+    rows = merged['table']
+    assert rows['simplified']['params (M)'] == (
+        f'{cost["cost"]["params"]["simplified"] / 1e6:.2f}')
+    run = trained['training']['runs']['simplified'][0]
+    assert rows['simplified']['mIoU'] == f'{run["mIoU"]:.2f}'
+    assert rows['original']['mIoU'] == '-'  # not trained in either run
+    assert (tmp_path / 'variants.md').read_text().count('| simplified ') == 1
+    other = tmp_path / 'other.json'
+    other.write_text(json.dumps({'nets': {}}))
+    with pytest.raises(ValueError, match='other.json is not a variants'):
+        _load_tool().main(['--merge', str(other)])
+    with pytest.raises(ValueError, match='cannot read .*variants.md'):
+        _load_tool().main(['--merge', str(cost_work / 'variants.md')])
 
 
 def test_user_errors_are_one_line(capsys):

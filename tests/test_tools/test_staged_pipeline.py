@@ -142,8 +142,12 @@ def test_staged_curves_share_one_iteration_axis(tmp_path):
     out = tmp_path / 'curves.png'
     plot_staged_curves(stages, out)
     assert Image.open(out).size[0] > 600
-    with pytest.raises(ValueError, match='FCN-16s'):
-        staged_curves(stages[:1] + [('FCN-16s', tmp_path / 'empty')],
+    with pytest.raises(FileNotFoundError, match='stage FCN-16s'):
+        staged_curves(stages[:1] + [('FCN-16s', tmp_path / 'none')],
+                      ['loss'])
+    _scalars(tmp_path / 'quiet', [dict(iter=5, acc=1.)])
+    with pytest.raises(ValueError, match='stage FCN-16s: .* logged none'):
+        staged_curves(stages[:1] + [('FCN-16s', tmp_path / 'quiet')],
                       ['loss'])
 
 

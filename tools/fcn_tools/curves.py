@@ -148,7 +148,10 @@ def staged_curves(
     joined: Dict[str, Curve] = {key: ([], []) for key in keys}
     ends, offset = [], 0
     for name, work_dir in stages:
-        curves = load_scalars(work_dir, keys)
+        try:
+            curves = load_scalars(work_dir, keys)
+        except FileNotFoundError as err:
+            raise FileNotFoundError(f'stage {name}: {err}') from None
         last = max((s for steps, _ in curves.values() for s in steps),
                    default=None)
         if last is None:

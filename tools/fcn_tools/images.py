@@ -26,7 +26,9 @@ def list_images(path: Union[str, Path]) -> List[Path]:
     """
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f'input not found: {path}')
+        raise FileNotFoundError(
+            f'input {path} does not exist: give an image, a folder of '
+            'images or a .txt list of image paths')
     if path.is_dir():
         images = sorted(p for p in path.iterdir()
                         if p.suffix.lower() in IMAGE_EXTENSIONS)

@@ -20,7 +20,8 @@ import torch.nn as nn
 from torch import Tensor
 
 from fcn_plugin.models import CaffeFCNHead, net_name_of
-from .runtime import META_CLASSES, META_CONFIG, META_NET, META_OUTPUT
+from .runtime import (META_CLASSES, META_CONFIG, META_NET, META_OUTPUT,
+                      import_deploy_module)
 
 #: What the graph can return.
 OUTPUTS = ('logits', 'labels')
@@ -54,6 +55,11 @@ def export_problem(model: nn.Module) -> Optional[str]:
         return (f'model.decode_head.type={type(head).__name__} is not one '
                 'of the plugin FCN heads (FCN32sHead, FCN16sHead, '
                 'FCN8sHead)')
+    precision = getattr(model, 'precision', 'fp32')
+    if precision != 'fp32':
+        return (f'model.precision={precision!r}: export the fp32 model '
+                '(drop the precision setting; ONNX Runtime runs the fp32 '
+                'graph)')
     mode = (model.test_cfg or {}).get('mode', 'whole')
     if mode != 'whole':
         return (f'model.test_cfg.mode={mode!r}: sliding-window inference '
@@ -160,7 +166,7 @@ def export_onnx(model: nn.Module,
     Returns:
         dict: The metadata written into the file.
     """
-    import onnx
+    onnx = import_deploy_module('onnx')
     problem = export_problem(model)
     if problem is not None:
         raise ValueError(problem)

@@ -19,6 +19,17 @@ META_OUTPUT = 'fcn_plugin.output'
 META_CONFIG = 'fcn_plugin.config'
 
 
+def import_deploy_module(name: str):
+    """Import ``onnx`` / ``onnxruntime``, or say how to install them."""
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        raise ImportError(
+            f'{name} is not installed: pip install -e .[deploy] (the pins '
+            'of requirements/stack.txt)') from None
+
+
 def _shape_text(name: str, dims: Sequence[Dim]) -> str:
     shown = ', '.join(str(d) if d is not None else '?' for d in dims)
     return f'{name} [{shown}]'
@@ -34,7 +45,7 @@ class OrtSegmentor:
     """
 
     def __init__(self, onnx_file: str, threads: Optional[int] = None) -> None:
-        import onnxruntime as ort
+        ort = import_deploy_module('onnxruntime')
         if not osp.isfile(onnx_file):
             raise FileNotFoundError(f'ONNX file not found: {onnx_file}')
         options = ort.SessionOptions()

@@ -110,3 +110,36 @@ def by_variant(results: dict) -> Dict[str, dict]:
         name: dict(zip(HEAD[1:], row[1:]))
         for name, row in zip(results['variants'], table_rows(results))
     }
+
+
+def merge_results(parts: Sequence[dict]) -> dict:
+    """One result from several runs of the tool (e.g. the cost measured in
+    one run, the training of some variants in others).
+
+    The cost comes from the first part that has it; training runs are
+    joined by variant (a variant trained in several parts keeps the runs
+    of the first); variants follow the catalog's order.
+    """
+    merged: dict = dict(
+        parts=[p['args'] for p in parts],
+        machine=parts[0]['machine'],
+        args=dict(parts[0]['args']),
+        reference=parts[0]['reference'],
+        nets={})
+    names = set()
+    for part in parts:
+        names.update(part['variants'])
+        merged['nets'].update(part.get('nets', {}))
+        if 'cost' in part and 'cost' not in merged:
+            merged['cost'] = part['cost']
+            merged['args']['repeats'] = part['args']['repeats']
+        training = part.get('training')
+        if training:
+            if 'training' not in merged:
+                merged['training'] = dict(training, runs={})
+            target = merged['training']
+            for name, runs in training['runs'].items():
+                target['runs'].setdefault(name, runs)
+            target['load_after'] = training.get('load_after')
+    merged['variants'] = [n for n in VARIANTS if n in names]
+    return merged
