@@ -52,6 +52,15 @@ def convert_torchvision_vgg16(
     dropped = {f'classifier.6.{k}' for k in ('weight', 'bias')}
     missing = [k for k in key_map if k not in src]
     unexpected = [k for k in src if k not in key_map and k not in dropped]
+    if any(k.startswith('decode_head.') for k in src):
+        raise WeightFileError(
+            f'{path} is a checkpoint of the plugin (an MMSeg segmentor), not '
+            'torchvision VGG16 weights: it needs no conversion; use it as '
+            'load_from or with tools/test.py')
+    if any(k.startswith('backbone.features.') for k in src):
+        raise WeightFileError(
+            f'{path} holds MMPretrain VGG16 weights, not torchvision ones: '
+            'convert it with tools/model_converters/mmpretrain2mmseg.py')
     if missing or unexpected:
         lines = []
         if missing:

@@ -7,7 +7,7 @@ from deployment.fcn_deploy.ort_infer import OrtImageSegmenter
 from mmengine.config import Config
 
 from fcn_plugin.datasets.voc_palette import read_label_indices
-from .conftest import run, save_random_checkpoint
+from .conftest import needs_bf16, run, save_random_checkpoint
 
 #: Odd image sizes, 1x1 included.
 SIZES = ((37, 501), (23, 31), (1, 1))
@@ -98,3 +98,18 @@ def test_onnx_file_of_another_class_count_is_refused(tmp_path):
         '[N, 21, H, W]' in message
     assert 'found fcn16s with input img [batch, 3, height, width] -> ' \
         'output logits [batch, 5, height, width] (5 classes)' in message
+
+
+@needs_bf16
+def test_pytorch_bf16_backend_writes_labels(tiny_checkpoints, images,
+                                            tmp_path):
+    config, ckpt = tiny_checkpoints['fcn16s']
+    run('tools/infer.py', config, ckpt, images, '--out-dir', tmp_path,
+        '--precision', 'bf16')
+    for i, size in enumerate(SIZES):
+        label = read_label_indices(tmp_path / 'label' / f'img{i}.png')
+        assert label.shape == size and label.max() < 21
+    proc = run('tools/infer.py', config, ckpt, images, '--out-dir', tmp_path,
+               '--precision', 'bf16', '--backend', 'onnxruntime', check=False)
+    assert proc.returncode == 2
+    assert '--precision applies to --backend pytorch only' in proc.stderr
