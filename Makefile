@@ -15,10 +15,8 @@ lint: setup
 	$(PY) -m flake8 $(LINT_PATHS)
 	$(PY) -m isort --check-only --diff $(LINT_PATHS)
 
-# TODO: lint before pytest: delete this TODO and the `test: setup` line below,
-# and uncomment `test: setup lint`.
-# test: setup lint
-test: setup
+# Lint first: CI runs `make test`, so style is enforced with the tests.
+test: setup lint
 	$(PY) -m pytest -q
 
 # The staged FCN-32s -> 16s -> 8s demo on a synthetic VOC set; writes

@@ -9,9 +9,9 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 import torch
 import torch.nn as nn
 
-from fcn_plugin.errors import WeightFileError
 from fcn_plugin.converters.layers import (NET_TITLES, STAGES, fmt_shape,
                                           layer_of, net_of_layers)
+from fcn_plugin.errors import WeightFileError
 from fcn_plugin.models.net_table import droppable_layers, variant_mismatch
 
 #: Converter commands that produce each kind of weight file.

@@ -7,8 +7,8 @@ from mmengine.config import ConfigDict
 
 from fcn_plugin.converters import TORCHVISION_INPUT
 from ..conftest import build_model, model_cfg
-from .sources import (assert_close, caffe_weights, reference_trunk,
-                      run_tool, torchvision_state_dict)
+from .sources import (assert_close, caffe_weights, reference_trunk, run_tool,
+                      torchvision_state_dict)
 
 
 @pytest.fixture
