@@ -16,6 +16,11 @@ DEBUG_ENV = 'FCN_DEBUG'
 #: process 0.\nOriginal Traceback (most recent call last):\n...``).
 _TRACEBACK_HEADER = 'Traceback (most recent call last):'
 _EXCEPTION_NAME = re.compile(r'^[A-Za-z_][\w.]*(: |:$|$)')
+#: MMEngine's message for a ``type`` that no registry holds.
+_NOT_REGISTERED = re.compile(r'^(\S+) is not in the (\S+) registry\.')
+#: A class built from a config with a key its ``__init__`` does not take.
+_UNEXPECTED_KEY = re.compile(
+    r"^(\w+)\.__init__\(\) got an unexpected keyword argument '\w+'$")
 
 
 class WeightFileError(ValueError):
@@ -83,13 +88,48 @@ def _original_message(text: str) -> Optional[str]:
     return None
 
 
+def _syntax_error_file(err: SyntaxError) -> Optional[str]:
+    """The file a ``SyntaxError`` is about.
+
+    ``ast.parse`` of a file's text (as MMEngine's config reader does it)
+    records no file name; the innermost frame holding an existing
+    ``filename`` then names it.
+    """
+    if err.filename and not err.filename.startswith('<'):
+        return err.filename
+    found = None
+    frame = err.__traceback__
+    while frame is not None:
+        name = frame.tb_frame.f_locals.get('filename')
+        if isinstance(name, str) and os.path.isfile(name):
+            found = name
+        frame = frame.tb_next
+    return found
+
+
+def _with_hint(text: str) -> str:
+    """MMEngine's messages for a misspelt config value, with what to do."""
+    match = _NOT_REGISTERED.match(text)
+    if match:
+        return (f'{match[1]} is not in the {match[2]} registry: check the '
+                'type name in the config or --cfg-options (a typo?), or add '
+                'the module that registers it to custom_imports')
+    match = _UNEXPECTED_KEY.match(text)
+    if match:
+        return (f'{text}: check the settings of {match[1]} in the config '
+                'or --cfg-options (a misspelt key?)')
+    return text
+
+
 def error_message(err: BaseException) -> str:
     """One line saying what went wrong.
 
     The message of ``err`` with its lines joined; for an exception re-raised
     by a DataLoader from a worker process, the message of the original
     exception only. A ``KeyError`` (whose message is just the key) and an
-    exception without a message are named by their type.
+    exception without a message are named by their type. A syntax error
+    names its file and line; MMEngine's messages for an unknown ``type`` or
+    config key say what to do.
 
     Args:
         err (BaseException): The exception.
@@ -97,12 +137,21 @@ def error_message(err: BaseException) -> str:
     Returns:
         str: The single-line message.
     """
+    if isinstance(err, SyntaxError):
+        path = _syntax_error_file(err)
+        if path is not None and path not in str(err.msg):
+            line = f', line {err.lineno}' if err.lineno else ''
+            return (f'{path}{line}: Python syntax error ({err.msg}); fix '
+                    'the file')
     text = str(err)
     text = _original_message(text) or text
-    if isinstance(err, KeyError):  # the message is only the key's repr
+    if isinstance(err, KeyError) and len(err.args) == 1 and isinstance(
+            err.args[0], str) and _NOT_REGISTERED.match(err.args[0]):
+        text = err.args[0]
+    elif isinstance(err, KeyError):  # the message is only the key's repr
         text = f'KeyError: {text}'
-    message = ' '.join(part.strip() for part in text.splitlines()
-                       if part.strip())
+    message = _with_hint(' '.join(part.strip() for part in text.splitlines()
+                                  if part.strip()))
     if not message:
         return type(err).__name__
     return message

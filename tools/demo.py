@@ -49,7 +49,7 @@ CONFIGS = {
 DATA = dict(num=112, num_val=16, size=(128, 128), objects=(2, 4),
             object_size=(0.18, 0.36))
 #: Torch threads of the training and test runs: one, so that the sums, and
-#: the table, are the same on machines with any number of cores.
+#: the table, do not depend on the number of cores.
 THREADS = 1
 #: Grids show every pixel as ENLARGE x ENLARGE (nearest neighbour).
 ENLARGE = 3

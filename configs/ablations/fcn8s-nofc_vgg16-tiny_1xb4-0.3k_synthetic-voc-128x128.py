@@ -4,5 +4,5 @@
 _base_ = ['./fcn8s-plain_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py']
 model = dict(
     backbone=dict(with_fc=False, out_indices=(2, 3, 4)),
-    # pool3, pool4 and pool5 of the demo widths (8, 16, 32, 64, 64)
-    decode_head=dict(in_channels=(32, 64, 64)))
+    # pool3, pool4 and pool5 of the demo widths (4, 8, 16, 32, 32)
+    decode_head=dict(in_channels=(16, 32, 32)))

@@ -50,3 +50,28 @@ def test_paper_config_without_pretrained_trunk_names_the_converter(tmp_path):
         ' does not exist')
     assert 'tools/model_converters/caffe2mmseg.py' in line
     assert not list((tmp_path / 'work').rglob('*.pth'))
+
+
+def test_config_mistakes_name_the_file_and_what_to_do(tmp_path):
+    from mmengine.config import Config
+    from mmseg.registry import MODELS
+
+    from fcn_plugin.errors import error_message
+    bad = tmp_path / 'bad.py'
+    bad.write_text("model = dict(type='EncoderDecoder'\n")
+    with pytest.raises(SyntaxError) as err:
+        Config.fromfile(str(bad))
+    assert error_message(err.value).startswith(
+        f'{bad}, line 1: Python syntax error (')
+    with pytest.raises(KeyError) as err:
+        MODELS.build(dict(type='FCNNet'))
+    assert error_message(err.value) == (
+        'FCNNet is not in the mmseg::model registry: check the type name in '
+        'the config or --cfg-options (a typo?), or add the module that '
+        'registers it to custom_imports')
+    with pytest.raises(TypeError) as err:
+        MODELS.build(dict(type='VGG16Caffe', stage_chanels=(4, 5, 6, 7, 8)))
+    assert error_message(err.value) == (
+        "VGG16Caffe.__init__() got an unexpected keyword argument "
+        "'stage_chanels': check the settings of VGG16Caffe in the config or "
+        '--cfg-options (a misspelt key?)')
