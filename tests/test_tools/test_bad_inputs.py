@@ -4,13 +4,16 @@ Each row of :data:`CASES` damages a copy of a small synthetic VOC set, a
 checkpoint, a config or an argument, runs one tool in a subprocess (the
 paper config ``configs/fcn32s_vgg16_voc.py`` at tiny widths) and checks: a
 non-zero exit, stderr's last non-empty line starts with ``error: `` and
-names the culprit file or setting, no ``Traceback`` anywhere in the output,
-the work dir's checkpoints and ``last_checkpoint`` byte-identical
-afterwards, and the pickled payload of the unsafe checkpoint never run.
+names the culprit file or setting (exactly one ``error:`` line; one per
+rank under torchrun), no ``Traceback`` anywhere in the output, every file
+already in the work dir (checkpoints, ``last_checkpoint``, logs)
+byte-identical afterwards, and the pickled payload of the unsafe checkpoint
+never run. The setup (data, a 2-iteration run) is shared by all cases.
 """
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -297,7 +300,12 @@ def run(argv: list, check: bool = False) -> subprocess.CompletedProcess:
     argv = [str(a) for a in argv]
     if argv[0] != 'bash':
         argv = [sys.executable] + argv
-    env = dict(os.environ, PYTHON=sys.executable, PORT='29517')
+    with socket.socket() as sock:  # a free port for torchrun
+        sock.bind(('127.0.0.1', 0))
+        port = str(sock.getsockname()[1])
+    # one thread per process: the same work for less CPU on shared cores
+    env = dict(
+        os.environ, PYTHON=sys.executable, PORT=port, OMP_NUM_THREADS='1')
     env.pop('FCN_DEBUG', None)
     proc = subprocess.run(
         argv, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
@@ -307,11 +315,18 @@ def run(argv: list, check: bool = False) -> subprocess.CompletedProcess:
 
 
 def snapshot(work: Path) -> Dict[str, str]:
+    """Hash of every file in ``work`` (checkpoints, last_checkpoint, logs)."""
     return {
-        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(work.iterdir())
-        if p.suffix == '.pth' or p.name == 'last_checkpoint'
+        str(p.relative_to(work)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(work.rglob('*')) if p.is_file()
     }
+
+
+def unchanged(work: Path, before: Dict[str, str]) -> bool:
+    """Whether every file of ``before`` is still in ``work``, unchanged
+    (new files, e.g. the failed run's own log folder, may appear)."""
+    after = snapshot(work)
+    return all(after.get(name) == digest for name, digest in before.items())
 
 
 @pytest.mark.parametrize('name', list(CASES))
@@ -322,7 +337,8 @@ def test_bad_input_ends_in_one_error_line(name, tmp_path, pristine_voc,
     work = tmp_path / 'work'
     shutil.copytree(trained, work)
     env = Env(tmp=tmp_path, voc=voc, trained=trained, work=work)
-    before = snapshot(work), snapshot(trained)
+    before = {work: snapshot(work), trained: snapshot(trained)}
+    assert 'last_checkpoint' in before[work] and 'iter_2.pth' in before[work]
     argv, culprit = CASES[name](env)
     proc = run(argv)
     output = proc.stdout + proc.stderr
@@ -338,5 +354,5 @@ def test_bad_input_ends_in_one_error_line(name, tmp_path, pristine_voc,
         assert 1 <= len(errors) <= 2 and set(errors) == {last}, report
     else:
         assert [ln for ln in lines if 'error:' in ln] == [last], report
-    assert (snapshot(work), snapshot(trained)) == before, report
+    assert all(unchanged(w, files) for w, files in before.items()), report
     assert not (tmp_path / 'marker').exists()

@@ -139,7 +139,13 @@ def merge_results(parts: Sequence[dict]) -> dict:
                 merged['training'] = dict(training, runs={})
             target = merged['training']
             for name, runs in training['runs'].items():
-                target['runs'].setdefault(name, runs)
+                if runs:  # an interrupted run leaves an empty list
+                    target['runs'].setdefault(name, runs)
             target['load_after'] = training.get('load_after')
     merged['variants'] = [n for n in VARIANTS if n in names]
+    if 'training' in merged:
+        merged['training']['seeds'] = sorted({
+            r['seed']
+            for runs in merged['training']['runs'].values() for r in runs
+        })
     return merged
