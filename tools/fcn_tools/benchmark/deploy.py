@@ -132,9 +132,10 @@ def bench_deploy(net: str,
         if name not in fns:
             continue
         gflops = rate(name, flops)
+        seconds = median(t[name])
         out['backends'][name] = dict(
-            seconds=median(t[name]),
-            gflops_per_s=median(gflops),
+            seconds=seconds,
+            gflops_per_s=flops / seconds / 1e9,
             speedup_vs_fp32=paired_ratio(t['pytorch_fp32'], t[name]),
             vs_mm_fp32=paired_ratio(gflops, mm_rates['mm_fp32']),
             vs_mm_bf16=paired_ratio(gflops, mm_rates['mm_bf16']),
