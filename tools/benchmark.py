@@ -58,18 +58,13 @@ from fcn_tools.benchmark.flops import count_flops, matmul_fn
 from fcn_tools.benchmark.memory import run_child
 from fcn_tools.benchmark.overhead import extra_ops
 from fcn_tools.benchmark.report import format_table, machine_info
-from fcn_tools.benchmark.timing import interleaved, median, paired_ratio
+from fcn_tools.benchmark.timing import (default_threads, interleaved, median,
+                                        paired_ratio)
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
 PARTS = ('checks', 'overhead', 'memory', 'data', 'nets', 'deploy')
 #: torch.mm calls per timed matmul slot (one mm is ~0.1 s on 2 cores).
 MM_CALLS = 5
-
-
-def default_threads() -> int:
-    if hasattr(os, 'sched_getaffinity'):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -28,7 +28,6 @@ Examples::
 """
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import List, Optional
 
@@ -37,6 +36,7 @@ import torch
 from fcn_plugin.errors import run_tool
 from fcn_tools.benchmark.cases import parse_shape
 from fcn_tools.benchmark.report import machine_info
+from fcn_tools.benchmark.timing import default_threads
 from fcn_tools.variants.catalog import (REFERENCE, ROOT, VARIANTS, build_model,
                                         config_path, model_cfg)
 from fcn_tools.variants.cost import load_average, measure_cost
@@ -44,12 +44,6 @@ from fcn_tools.variants.report import by_variant, markdown, merge_results
 from fcn_tools.variants.training import KEYS, synthetic_set, train_and_test
 
 PARTS = ('cost', 'memory', 'training')
-
-
-def default_threads() -> int:
-    if hasattr(os, 'sched_getaffinity'):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

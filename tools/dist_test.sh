@@ -27,7 +27,7 @@ run() {
         --master_port=$PORT \
         "$TOOLS/test.py" \
         $CONFIG \
-        $CHECKPOINT \
+        "$CHECKPOINT" \
         --launcher pytorch \
         "${@:4}"
 }

@@ -147,6 +147,19 @@ def run_child(side: str,
         cmd.append('--channels-last')
     if options:
         cmd += ['--options-json', json.dumps(options)]
+    return run_module_child(cmd)
+
+
+def run_module_child(cmd: List[str]) -> Dict[str, object]:
+    """Run a ``python -m fcn_tools...`` memory child; return its result.
+
+    Args:
+        cmd (list[str]): The command; its module prints the result as JSON
+            on its last stdout line after :data:`MARKER`.
+
+    Returns:
+        dict: The child's result.
+    """
     # ``-m`` imports from the working directory: the tools folder.
     from .cases import TOOLS_DIR
     proc = subprocess.run(

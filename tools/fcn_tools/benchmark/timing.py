@@ -1,10 +1,18 @@
 """Interleaved wall-clock timing that lets machine drift cancel."""
 import gc
+import os
 import statistics
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
+
+
+def default_threads() -> int:
+    """The cores this process may run on (for ``torch.set_num_threads``)."""
+    if hasattr(os, 'sched_getaffinity'):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def synchronize(device: str) -> None:

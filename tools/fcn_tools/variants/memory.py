@@ -12,15 +12,14 @@ tools folder; the result is the last stdout line after :data:`MARKER`.
 """
 import argparse
 import json
-import subprocess
 import sys
 from typing import Dict, List, Optional
 
 import torch
 
-from ..benchmark.cases import TOOLS_DIR, parse_shape
+from ..benchmark.cases import parse_shape
 from ..benchmark.memory import (MARKER, _trim_heap, peak_rss_mb,
-                                reset_peak_rss, rss_mb)
+                                reset_peak_rss, rss_mb, run_module_child)
 
 
 def measure_in_child(name: str, shape: List[int], widths: str,
@@ -56,14 +55,7 @@ def run_child(name: str, shape: List[int], widths: str, threads: int,
         str(threads), '--seed',
         str(seed)
     ]
-    # ``-m`` imports from the working directory: the tools folder.
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, cwd=str(TOOLS_DIR))
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(MARKER)]
-    if proc.returncode or not lines:
-        raise RuntimeError(f'memory child failed ({" ".join(cmd)}):\n'
-                           f'{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}')
-    return json.loads(lines[-1][len(MARKER):])
+    return run_module_child(cmd)
 
 
 def main(argv: Optional[List[str]] = None) -> None:
