@@ -22,9 +22,9 @@ MMSEG_CONFIGS = [
     'fcn8s-atonce_vgg16_4xb2-amp-40k_voc12aug-500x500.py',
 ]
 DEMO_CONFIGS = [
-    'demo/fcn32s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py',
-    'demo/fcn16s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py',
-    'demo/fcn8s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py',
+    'demo/fcn32s_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py',
+    'demo/fcn16s_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py',
+    'demo/fcn8s_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py',
 ]
 BASE_CONFIGS = [
     '_base_/default_runtime.py',
@@ -36,7 +36,8 @@ BASE_CONFIGS = [
     '_base_/models/fcn8s_vgg16.py',
     '_base_/models/fcn8s-atonce_vgg16.py',
     '_base_/models/torchvision_preprocessor.py',
-    '_base_/schedules/demo_adam-poly_0.4k.py',
+    '_base_/schedules/demo_adam-poly_0.8k.py',
+    '_base_/schedules/study_adam-poly_0.4k.py',
     '_base_/schedules/fcn_paper_100k.py',
     '_base_/schedules/poly_40k.py',
 ]
@@ -44,10 +45,10 @@ BASE_CONFIGS = [
 #: architecture.md, "Config switches").
 SWITCH_CONFIGS = [
     'fcn8s-simplified_vgg16_voc.py',
-    'demo/fcn8s-simplified_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py',
+    'demo/fcn8s-simplified_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py',
     '_base_/models/fcn8s-simplified_vgg16.py',
 ] + [
-    f'ablations/fcn8s-{name}_vgg16-tiny_1xb4-0.3k_synthetic-voc-128x128.py'
+    f'ablations/fcn8s-{name}_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py'
     for name in ('atonce', 'plain', 'nofc', 'nopad', 'pytorchinit',
                  'noscale')
 ]
@@ -95,6 +96,32 @@ def test_mmseg_names_say_what_the_config_does(name: str):
     crops = [t for t in cfg.train_pipeline if t.type == 'RandomCrop']
     assert [tuple(t.crop_size) for t in crops] == [crop]
     assert cfg.train_dataloader.dataset.ann_file.endswith('trainaug.txt')
+
+
+#: {algorithm}_vgg16-tiny_1xb{B}-{schedule}_synthetic-voc-{H}x{W}.py
+TINY_NAME = re.compile(r'^(?P<algorithm>fcn[\w-]+)_vgg16-tiny_'
+                       r'1xb(?P<batch>\d+)-(?P<iters>[\d.]+)k_'
+                       r'synthetic-voc-(?P<h>\d+)x(?P<w>\d+)\.py$')
+
+
+@pytest.mark.parametrize('name', [
+    n for n in EXPECTED if n.startswith(('demo/', 'ablations/'))
+])
+def test_tiny_names_say_batch_schedule_and_image_size(name: str):
+    """Demo and study configs name their batch, their iterations and the
+    size of the synthetic images they are trained on."""
+    from demo import DATA
+
+    from fcn_tools.variants.training import STUDY_DATA
+    match = TINY_NAME.match(Path(name).name)
+    assert match, name
+    cfg = Config.fromfile(str(CONFIGS / name))
+    assert cfg.train_dataloader.batch_size == int(match['batch'])
+    assert cfg.train_cfg.max_iters == round(float(match['iters']) * 1000)
+    assert cfg.param_scheduler[-1].end == cfg.train_cfg.max_iters
+    staged = name in DEMO_CONFIGS
+    data = DATA if staged else STUDY_DATA
+    assert (int(match['h']), int(match['w'])) == tuple(data['size'])
 
 
 @pytest.mark.parametrize('net, head_type, in_channels, in_index', [

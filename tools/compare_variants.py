@@ -10,7 +10,8 @@ For each of ``--variants`` (configs of the same backbone and head, see
    peak RSS of a training step at ``--memory-shape`` (500x500), one fresh
    process per variant (the benchmark's method);
 2. accuracy: each variant's demo-width config trained from scratch on the
-   demo's synthetic VOC set with the same schedule (``tools/train.py``)
+   study's synthetic VOC set (112 images of 128x128, drawn by the demo's
+   code) with the same schedule (``tools/train.py``)
    and tested (``tools/test.py``): mIoU, mIoU@band1, mIoU@band3, for
    every seed of ``--seeds``.
 
@@ -41,7 +42,8 @@ from fcn_tools.variants.catalog import (REFERENCE, ROOT, VARIANTS, build_model,
                                         config_path, model_cfg)
 from fcn_tools.variants.cost import load_average, measure_cost
 from fcn_tools.variants.report import by_variant, markdown, merge_results
-from fcn_tools.variants.training import KEYS, synthetic_set, train_and_test
+from fcn_tools.variants.training import (KEYS, STUDY_DATA, synthetic_set,
+                                         train_and_test)
 
 PARTS = ('cost', 'memory', 'training')
 
@@ -77,22 +79,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--data-root', default=None,
         help='train and test on this VOC2012 folder instead of writing the '
-        'demo\'s synthetic set to WORK_DIR/data')
+        'study\'s synthetic set to WORK_DIR/data')
     parser.add_argument(
         '--data-seed', type=int, default=0,
         help='seed of the synthetic VOC set')
     parser.add_argument(
         '--train-scale', type=float, default=1.,
-        help='factor on every config\'s iterations (1: the demo schedule)')
+        help='factor on every config\'s iterations (1: the study schedule)')
     parser.add_argument(
         '--num-images', type=int, default=None,
-        help='synthetic set size (default: the demo\'s)')
+        help='synthetic set size (default: the study\'s, 112)')
     parser.add_argument(
         '--num-test', type=int, default=None,
-        help='test images among them (default: the demo\'s)')
+        help='test images among them (default: the study\'s, 16)')
     parser.add_argument(
         '--size', type=int, nargs=2, default=None, metavar=('H', 'W'),
-        help='synthetic image size (default: the demo\'s)')
+        help='synthetic image size (default: the study\'s, 128 128)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seed of the cost measures\' batch')
     parser.add_argument('--work-dir', default='work_dirs/variants')
@@ -118,12 +120,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 def data_settings(args: argparse.Namespace) -> dict:
-    """The synthetic set: the demo's, with the tool's overrides."""
-    from demo import DATA
+    """The synthetic set: the study's, with the tool's overrides."""
     return dict(
-        num_images=args.num_images or DATA['num'],
-        num_test=args.num_test or DATA['num_val'],
-        size=list(args.size or DATA['size']))
+        num_images=args.num_images or STUDY_DATA['num'],
+        num_test=args.num_test or STUDY_DATA['num_val'],
+        size=list(args.size or STUDY_DATA['size']))
 
 
 def check_same_widths(names: List[str]) -> None:

@@ -22,7 +22,7 @@ from fcn_plugin.models.utils import bilinear_kernel
 from .conftest import ROOT, data_root_options, run_tool
 
 DEMO = ROOT / 'configs' / 'demo'
-CONFIG = '{}_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py'
+CONFIG = '{}_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py'
 
 
 def _state(path):
@@ -192,7 +192,7 @@ def test_demo_end_to_end_at_a_tiny_scale(tmp_path):
     from fcn_tools.curves import staged_curves
     curves, ends = staged_curves(
         [(n, work / n) for n in ('fcn32s', 'fcn16s', 'fcn8s')], ['mIoU'])
-    assert ends == [8, 16, 24]  # 400 iterations x 0.02 per stage
+    assert ends == [16, 32, 48]  # 800 iterations x 0.02 per stage
     steps = curves['mIoU'][0]
     for start, end in zip([0] + ends, ends):
         assert sum(start < s <= end for s in steps) >= 5

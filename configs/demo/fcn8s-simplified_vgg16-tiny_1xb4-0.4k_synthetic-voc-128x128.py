@@ -1,13 +1,13 @@
 # Demo: the simplified FCN-8s (no fc6/fc7, conv1_1 pad 1, plain alignment,
 # PyTorch init, unscaled skips; configs/_base_/models/
 # fcn8s-simplified_vgg16.py) on the synthetic VOC set, trained from scratch
-# in one go. The widths and schedule of the demo FCN-8s
-# (fcn8s_vgg16-tiny_1xb4-0.4k_synthetic-voc-128x128.py), so the two can be
+# in one go. The widths, data and schedule of the study's original FCN-8s
+# (configs/ablations/fcn8s-atonce_*), so the two can be
 # compared.
 _base_ = [
     '../_base_/models/fcn8s-simplified_vgg16.py',
     '../_base_/datasets/synthetic_voc.py', '../_base_/default_runtime.py',
-    '../_base_/schedules/demo_adam-poly_0.4k.py'
+    '../_base_/schedules/study_adam-poly_0.4k.py'
 ]
 stage_channels = (4, 8, 16, 32, 32)
 model = dict(
