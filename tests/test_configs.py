@@ -22,9 +22,9 @@ MMSEG_CONFIGS = [
     'fcn8s-atonce_vgg16_4xb2-amp-40k_voc12aug-500x500.py',
 ]
 DEMO_CONFIGS = [
-    'demo/fcn32s_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py',
-    'demo/fcn16s_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py',
-    'demo/fcn8s_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py',
+    'demo/fcn32s_vgg16-tiny_1xb2-1.2k_synthetic-voc-224x224.py',
+    'demo/fcn16s_vgg16-tiny_1xb2-0.6k_synthetic-voc-224x224.py',
+    'demo/fcn8s_vgg16-tiny_1xb2-0.6k_synthetic-voc-224x224.py',
 ]
 BASE_CONFIGS = [
     '_base_/default_runtime.py',
@@ -36,7 +36,8 @@ BASE_CONFIGS = [
     '_base_/models/fcn8s_vgg16.py',
     '_base_/models/fcn8s-atonce_vgg16.py',
     '_base_/models/torchvision_preprocessor.py',
-    '_base_/schedules/demo_adam-poly_0.8k.py',
+    '_base_/schedules/demo_adam-poly_0.6k.py',
+    '_base_/schedules/demo_adam-poly_1.2k.py',
     '_base_/schedules/study_adam-poly_0.4k.py',
     '_base_/schedules/fcn_paper_100k.py',
     '_base_/schedules/poly_40k.py',

@@ -40,10 +40,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 NETS = ('fcn32s', 'fcn16s', 'fcn8s')
 TITLES = dict(fcn32s='FCN-32s', fcn16s='FCN-16s', fcn8s='FCN-8s')
+#: The stages' configs: FCN-32s from scratch over 1200 iterations, the two
+#: fine-tuning stages with the same schedule over 600.
 CONFIGS = {
-    net: ROOT / 'configs' / 'demo' /
-    f'{net}_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py'
-    for net in NETS
+    net: ROOT / 'configs' / 'demo' / name
+    for net, name in (
+        ('fcn32s', 'fcn32s_vgg16-tiny_1xb2-1.2k_synthetic-voc-224x224.py'),
+        ('fcn16s', 'fcn16s_vgg16-tiny_1xb2-0.6k_synthetic-voc-224x224.py'),
+        ('fcn8s', 'fcn8s_vgg16-tiny_1xb2-0.6k_synthetic-voc-224x224.py'))
 }
 #: The synthetic set (see tools/make_synthetic_voc.py): train + test ids.
 #: Objects 90-180 px across, so that FCN-32s (32-px stride) can learn

@@ -7,10 +7,10 @@ set. The 16s and 8s stages start from the previous stage's checkpoint via
 the staged init put into them. Then ``tools/demo.py`` end to end at a tiny
 scale, and its pieces: the checks, the joined curves and the report.
 """
-import importlib.util
 import json
 import re
 
+import demo
 import numpy as np
 import pytest
 import torch
@@ -19,10 +19,7 @@ from PIL import Image
 
 from fcn_plugin.datasets.synthetic import make_synthetic_voc
 from fcn_plugin.models.utils import bilinear_kernel
-from .conftest import ROOT, data_root_options, run_tool
-
-DEMO = ROOT / 'configs' / 'demo'
-CONFIG = '{}_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py'
+from .conftest import data_root_options, run_tool
 
 
 def _state(path):
@@ -30,7 +27,7 @@ def _state(path):
 
 
 def _train(net, voc, work, *options):
-    run_tool('tools/train.py', DEMO / CONFIG.format(net),
+    run_tool('tools/train.py', demo.CONFIGS[net],
              '--work-dir', work, '--cfg-options', *data_root_options(voc),
              'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
              'default_hooks.checkpoint.interval=2', *options)
@@ -67,7 +64,7 @@ def test_staged_training_and_testing(tmp_path):
     assert s8['decode_head.score_pool3.weight'].abs().sum() == 0
 
     show = tmp_path / 'show'
-    proc = run_tool('tools/test.py', DEMO / CONFIG.format('fcn8s'),
+    proc = run_tool('tools/test.py', demo.CONFIGS['fcn8s'],
                     ckpt8, '--work-dir', tmp_path / 'test', '--show-dir',
                     show, '--cfg-options', *data_root_options(voc))
     log = proc.stdout + proc.stderr
@@ -79,14 +76,6 @@ def test_staged_training_and_testing(tmp_path):
         re.fullmatch(r'test_(.+)\.jpg_\d+', p.stem).group(1)
         for p in show.rglob('*.png'))
     assert len(val_ids) >= 2 and painted == sorted(val_ids)
-
-
-def _demo():
-    spec = importlib.util.spec_from_file_location('fcn_demo',
-                                                  ROOT / 'tools/demo.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _summary(m32, m16, m8, b32, b16, b8):
@@ -110,7 +99,7 @@ def _summary(m32, m16, m8, b32, b16, b8):
     (_summary(60, 70, 71, 30, 40, 41.9), [4]),
 ])
 def test_demo_checks_the_papers_claims(summary, failing):
-    results = _demo().checks(summary, min_miou=50, min_gain=2)
+    results = demo.checks(summary, min_miou=50, min_gain=2)
     assert len(results) == 5
     assert [k for k, (_, ok) in enumerate(results) if not ok] == failing
 
@@ -192,7 +181,7 @@ def test_demo_end_to_end_at_a_tiny_scale(tmp_path):
     from fcn_tools.curves import staged_curves
     curves, ends = staged_curves(
         [(n, work / n) for n in ('fcn32s', 'fcn16s', 'fcn8s')], ['mIoU'])
-    assert ends == [16, 32, 48]  # 800 iterations x 0.02 per stage
+    assert ends == [24, 36, 48]  # 1200, 600, 600 iterations x 0.02
     steps = curves['mIoU'][0]
     for start, end in zip([0] + ends, ends):
         assert sum(start < s <= end for s in steps) >= 5

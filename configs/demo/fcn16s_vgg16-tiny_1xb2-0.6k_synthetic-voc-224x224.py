@@ -1,11 +1,11 @@
 # Demo, stage 2: FCN-16s on the synthetic VOC set, started from the demo
 # FCN-32s (tools/demo.py sets load_from; FCNWeightsHook copies the shared
-# layers and zero-initialises score_pool4) and trained with the same
-# schedule. The narrow widths of the demo FCN-32s.
+# layers and zero-initialises score_pool4) and fine-tuned with FCN-32s'
+# schedule over half its iterations. The narrow widths of the demo FCN-32s.
 _base_ = [
     '../_base_/models/fcn16s_vgg16.py', '../_base_/datasets/synthetic_voc.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/demo_adam-poly_0.8k.py'
+    '../_base_/schedules/demo_adam-poly_0.6k.py'
 ]
 stage_channels = (4, 8, 16, 32, 32)
 fc_channels = 256

@@ -7,7 +7,7 @@
 _base_ = [
     '../_base_/models/fcn32s_vgg16.py', '../_base_/datasets/synthetic_voc.py',
     '../_base_/default_runtime.py',
-    '../_base_/schedules/demo_adam-poly_0.8k.py'
+    '../_base_/schedules/demo_adam-poly_1.2k.py'
 ]
 stage_channels = (4, 8, 16, 32, 32)
 fc_channels = 256
