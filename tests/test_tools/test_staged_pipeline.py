@@ -155,11 +155,28 @@ def test_report_embeds_every_picture(tmp_path):
                        [(p, f'grid {p.stem} & more') for p in pictures[1:]])
     page = out.read_text()
     sources = re.findall(r'src="([^"]*)"', page)
-    assert len(sources) == 3
+    assert len(sources) == 3  # outside the page's folder: embedded
     assert all(s.startswith('data:image/png;base64,') for s in sources)
     assert page.count('<figcaption>') == 3
     assert 'grid 2 &amp; more' in page and 'intro &lt;b&gt;' in page
     assert 'passed: claim one' in page and 'FAILED: claim two' in page
+
+
+def test_report_links_the_pictures_in_its_folder(tmp_path):
+    """Pictures beside the page are linked by relative path (the page of
+    40 large grids stays small), one outside it is embedded."""
+    from fcn_tools.report import write_report
+    inside = tmp_path / 'compare' / 'a b&c.png'
+    inside.parent.mkdir()
+    outside = tmp_path.parent / f'{tmp_path.name}-curves.png'
+    for path in (inside, outside):
+        Image.fromarray(np.zeros((3, 4, 3), np.uint8)).save(path)
+    page = write_report(tmp_path / 'report.html', 'T', '', '', [],
+                        (outside, 'c'), [(inside, 'g')]).read_text()
+    sources = re.findall(r'src="([^"]*)"', page)
+    assert sources[0].startswith('data:image/png;base64,')
+    assert sources[1] == 'compare/a b&amp;c.png'
+    outside.unlink()
 
 
 @pytest.mark.slow
@@ -172,6 +189,7 @@ def test_demo_end_to_end_at_a_tiny_scale(tmp_path):
     summary = json.loads((work / 'summary.json').read_text())
     assert sorted(summary['metrics']) == ['fcn16s', 'fcn32s', 'fcn8s']
     assert len(summary['checks']) == 5
+    assert summary['iterations'] == dict(fcn32s=24, fcn16s=12, fcn8s=12)
     for metrics in summary['metrics'].values():
         assert 0 <= metrics['mIoU'] <= 100 and 'mIoU@band1' in metrics
     grids = sorted((work / 'compare').glob('*.png'))
@@ -186,5 +204,10 @@ def test_demo_end_to_end_at_a_tiny_scale(tmp_path):
     for start, end in zip([0] + ends, ends):
         assert sum(start < s <= end for s in steps) >= 5
     page = (work / 'report.html').read_text()
+    assert '24 / 12 / 12 iterations' in page
     assert page.count('<figcaption>') == 4  # the curves and three grids
-    assert page.count('data:image/png;base64,') == 4
+    sources = re.findall(r'src="([^"]*)"', page)
+    assert sorted(sources) == ['compare/' + p.name for p in grids] + [
+        'curves.png'
+    ]
+    assert all((work / s).is_file() for s in sources)

@@ -9,8 +9,8 @@ unless the agreement and the mIoU difference meet the bounds.
 
 Example:
     python tools/deployment/check_precision.py \
-        configs/demo/fcn8s_vgg16-tiny_1xb2-0.8k_synthetic-voc-224x224.py \
-        work_dirs/demo/fcn8s/iter_800.pth --cfg-options \
+        configs/demo/fcn8s_vgg16-tiny_1xb2-0.6k_synthetic-voc-224x224.py \
+        work_dirs/demo/fcn8s/iter_600.pth --cfg-options \
         test_dataloader.dataset.data_root=work_dirs/demo/data/VOCdevkit/VOC2012
 """
 import argparse

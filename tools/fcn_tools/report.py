@@ -1,6 +1,12 @@
-"""One self-contained HTML page: a metrics table, curves and picture grids."""
+"""One HTML page: a metrics table, curves and picture grids.
+
+Pictures in the page's folder (or below it) are linked by relative path,
+so a page of many large grids stays small and opens with the folder;
+any other picture is embedded, so the page never points outside itself.
+"""
 import base64
 import html
+import os
 from pathlib import Path
 from typing import Dict, Sequence, Tuple, Union
 
@@ -24,10 +30,20 @@ def data_uri(path: PathLike) -> str:
     return f'data:image/png;base64,{payload}'
 
 
-def _figure(path: PathLike, caption: str) -> str:
+def image_source(path: PathLike, page_dir: PathLike) -> str:
+    """``src`` of a picture on a page in ``page_dir``: its relative path if
+    it lies in that folder or below, else the embedded PNG."""
+    path, page_dir = Path(path).resolve(), Path(page_dir).resolve()
+    if page_dir in path.parents:
+        rel = Path(os.path.relpath(path, page_dir)).as_posix()
+        return html.escape(rel, quote=True)
+    return data_uri(path)
+
+
+def _figure(path: PathLike, caption: str, page_dir: PathLike) -> str:
     text = html.escape(caption)
-    return (f'<figure><img src="{data_uri(path)}" alt="{text}">'
-            f'<figcaption>{text}</figcaption></figure>')
+    return (f'<figure><img src="{image_source(path, page_dir)}" '
+            f'alt="{text}"><figcaption>{text}</figcaption></figure>')
 
 
 def metrics_table(rows: Dict[str, Dict[str, float]],
@@ -50,7 +66,8 @@ def write_report(out_file: PathLike,
                  checks: Sequence[Tuple[str, bool]],
                  curves: Tuple[PathLike, str],
                  grids: Sequence[Tuple[PathLike, str]]) -> Path:
-    """Write one HTML page with every picture embedded.
+    """Write one HTML page; pictures in its folder are linked, others
+    embedded (see :func:`image_source`).
 
     Args:
         out_file (str | Path): The ``.html`` file to write.
@@ -66,6 +83,8 @@ def write_report(out_file: PathLike,
     Returns:
         Path: ``out_file``.
     """
+    out = Path(out_file)
+    page_dir = out.parent
     check_items = ''.join(
         f'<li>{"passed" if ok else "FAILED"}: {html.escape(text)}</li>'
         for text, ok in checks)
@@ -75,12 +94,11 @@ def write_report(out_file: PathLike,
         '</head><body>', f'<h1>{html.escape(title)}</h1>',
         f'<p>{html.escape(intro)}</p>', '<h2>Test metrics (%)</h2>',
         table_html, f'<ul>{check_items}</ul>', '<h2>Training curves</h2>',
-        _figure(*curves), '<h2>Input | ground truth | FCN-32s | FCN-16s | '
-        'FCN-8s</h2>'
+        _figure(*curves, page_dir),
+        '<h2>Input | ground truth | FCN-32s | FCN-16s | FCN-8s</h2>'
     ]
-    parts += [_figure(path, caption) for path, caption in grids]
+    parts += [_figure(path, text, page_dir) for path, text in grids]
     parts.append('</body></html>')
-    out = Path(out_file)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text('\n'.join(parts) + '\n', encoding='utf-8')
     return out
