@@ -187,20 +187,15 @@ def write_data(data: Path,
     return voc
 
 
-def stage_iters(config: Path, scale: float) -> int:
-    """A stage's training iterations: its config's, times ``scale``."""
-    from mmengine.config import Config
-    iters = Config.fromfile(str(config)).train_cfg.max_iters
-    return iters if scale == 1 else max(5, round(iters * scale))
-
-
-def schedule_options(config: Path, scale: float) -> List[str]:
-    """``--cfg-options`` shrinking a stage's schedule by ``scale``."""
-    if scale == 1:
-        return []
+def stage_schedule(config: Path, scale: float) -> Tuple[int, List[str]]:
+    """A stage's training iterations (its config's, times ``scale``) and
+    the ``--cfg-options`` that shrink its schedule to them (none at 1)."""
     from mmengine.config import Config
     cfg = Config.fromfile(str(config))
-    iters = stage_iters(config, scale)
+    iters = cfg.train_cfg.max_iters
+    if scale == 1:
+        return iters, []
+    iters = max(5, round(iters * scale))
     interval = max(1, iters // 5)
     options = [
         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={interval}',
@@ -210,19 +205,22 @@ def schedule_options(config: Path, scale: float) -> List[str]:
     for k, scheduler in enumerate(cfg.param_scheduler):
         if 'end' in scheduler:
             options.append(f'param_scheduler.{k}.end={iters}')
-    return options
+    return iters, options
 
 
 def train_stages(work: Path, common: List[str],
-                 scale: float) -> Dict[str, str]:
-    """Train 32s, then 16s from it, then 8s from that; the checkpoints."""
+                 scale: float) -> Tuple[Dict[str, str], Dict[str, int]]:
+    """Train 32s, then 16s from it, then 8s from that; the checkpoints
+    and each stage's iterations."""
     checkpoints: Dict[str, str] = {}
+    lengths: Dict[str, int] = {}
     previous = None
     for net in NETS:
         stage = work / net
         if stage.exists():  # a rerun starts the stage afresh
             shutil.rmtree(stage)
-        options = common + schedule_options(CONFIGS[net], scale)
+        lengths[net], schedule = stage_schedule(CONFIGS[net], scale)
+        options = common + schedule
         if previous:
             options.append(f'load_from={previous}')
         run([
@@ -231,7 +229,7 @@ def train_stages(work: Path, common: List[str],
             str(stage), '--cfg-options', *options
         ])
         previous = checkpoints[net] = last_checkpoint(stage)
-    return checkpoints
+    return checkpoints, lengths
 
 
 def test_nets(work: Path, common: List[str],
@@ -346,7 +344,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         f'{split}_dataloader.dataset.data_root={voc}'
         for split in ('train', 'val', 'test')
     ] + [f'randomness.seed={args.seed}']
-    checkpoints = train_stages(work, common, args.scale)
+    checkpoints, lengths = train_stages(work, common, args.scale)
     summary = test_nets(work, common, checkpoints)
 
     from fcn_tools.curves import plot_staged_curves
@@ -356,7 +354,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                        work / 'curves.png',
                        val_keys=('mIoU', 'mIoU@band1'))
     results = checks(summary, args.min_miou, args.min_band_gain)
-    lengths = {n: stage_iters(CONFIGS[n], args.scale) for n in NETS}
     iters = ' / '.join(str(lengths[n]) for n in NETS)
     wall, cpu = time.time() - start, cpu_seconds()
     (work / 'summary.json').write_text(

@@ -166,17 +166,17 @@ def test_report_links_the_pictures_in_its_folder(tmp_path):
     """Pictures beside the page are linked by relative path (the page of
     40 large grids stays small), one outside it is embedded."""
     from fcn_tools.report import write_report
-    inside = tmp_path / 'compare' / 'a b&c.png'
-    inside.parent.mkdir()
-    outside = tmp_path.parent / f'{tmp_path.name}-curves.png'
+    page_dir = tmp_path / 'page'
+    inside = page_dir / 'compare' / 'a b&c.png'
+    inside.parent.mkdir(parents=True)
+    outside = tmp_path / 'curves.png'
     for path in (inside, outside):
         Image.fromarray(np.zeros((3, 4, 3), np.uint8)).save(path)
-    page = write_report(tmp_path / 'report.html', 'T', '', '', [],
+    page = write_report(page_dir / 'report.html', 'T', '', '', [],
                         (outside, 'c'), [(inside, 'g')]).read_text()
     sources = re.findall(r'src="([^"]*)"', page)
     assert sources[0].startswith('data:image/png;base64,')
     assert sources[1] == 'compare/a b&amp;c.png'
-    outside.unlink()
 
 
 @pytest.mark.slow

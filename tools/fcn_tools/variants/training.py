@@ -100,7 +100,7 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
         f'{split}_dataloader.dataset.data_root={voc}'
         for split in ('train', 'val', 'test')
     ] + [f'randomness.seed={seed}']
-    schedule = demo.schedule_options(config, scale)
+    iters, schedule = demo.stage_schedule(config, scale)
     start, cpu_start = time.time(), _child_cpu_seconds()
     run_logged([
         sys.executable, 'tools/train.py',
@@ -119,11 +119,9 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
         raise RuntimeError(f'{work / "test"}: the test run logged no '
                            f'{", ".join(missing)}')
     result: Dict[str, object] = {k: float(record[k]) for k in KEYS}
-    iters = [o for o in schedule if o.startswith('train_cfg.max_iters=')]
     result.update(
         config=str(source.relative_to(ROOT)),
-        iters=int(iters[0].split('=')[1]) if iters else int(
-            Config.fromfile(str(config)).train_cfg.max_iters),
+        iters=iters,
         wall_seconds=round(time.time() - start, 1),
         cpu_seconds=round(_child_cpu_seconds() - cpu_start, 1),
         checkpoint=checkpoint)
