@@ -19,9 +19,9 @@ import torch
 
 from ..errors import WeightFileError
 from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
-from .layers import (ATONCE_SCALES, NET_TITLES, SCORE_INPUTS, TRUNK_CONVS,
+from .layers import (FIXED_SCALES, NET_TITLES, SCORE_INPUTS, TRUNK,
                      TRUNK_LAYERS, UPSCORE_KERNELS, fmt_shape, net_of_layers,
-                     param_key)
+                     param_key, scaled_net)
 
 
 @dataclass
@@ -145,21 +145,22 @@ def _fit(array: np.ndarray, shape: Sequence[int], where: str,
     return torch.from_numpy(array.reshape(tuple(shape)).copy())
 
 
-def _check_scale(layer: CaffeLayer, path: str) -> str:
-    """Check an at-once Scale layer holds its fixed constant."""
-    want = ATONCE_SCALES[layer.name]
+def _check_scale(layer: CaffeLayer, path: str, net: str) -> str:
+    """Check a fixed Scale layer (the at-once net's) holds its constant."""
+    want = FIXED_SCALES[layer.name]
     if len(layer.blobs) != 1:
         raise WeightFileError(
             f'{path}: Scale layer {layer.name} has {len(layer.blobs)} blobs; '
-            'the at-once net has one fixed scale and no bias')
+            f'the {NET_TITLES[net]} has one fixed scale and no bias')
     values = layer.blobs[0]
     if not np.allclose(values, want, rtol=1e-5, atol=0):
         raise WeightFileError(
             f'{path}: Scale layer {layer.name} holds values in '
             f'[{values.min():g}, {values.max():g}], not the fixed {want:g} of '
-            'voc-fcn8s-atonce; the plugin head cannot represent it')
+            f'the {NET_TITLES[net]}; the plugin head cannot represent it')
     return (f'{layer.name} (Scale, {values.size} values, all {want:g}): the '
-            'fixed at-once constant, built into FCN8sHead, not a parameter')
+            f'fixed constant of the {NET_TITLES[net]}, built into its head, '
+            'not a parameter')
 
 
 def convert_caffe_net(net: CaffeNet, path: str,
@@ -189,20 +190,27 @@ def convert_caffe_net(net: CaffeNet, path: str,
                 f'{path}: layer {layer.name} appears twice with parameters')
         seen.add(layer.name)
     by_name = {layer.name: layer for layer in net.layers}
-    has_scales = [n for n in ATONCE_SCALES if n in by_name]
+    has_scales = [n for n in FIXED_SCALES if n in by_name]
     detected = net_of_layers(by_name)
-    if detected == 'fcn8s' and has_scales:
-        detected = 'fcn8s-atonce'
-    if has_scales and detected != 'fcn8s-atonce':
-        raise WeightFileError(
-            f'{path}: Scale layers {has_scales} belong to voc-fcn8s-atonce, '
-            f'but the other layers make a {NET_TITLES[detected]}')
+    if has_scales:
+        scaled = scaled_net(detected, has_scales)
+        if scaled is None:
+            raise WeightFileError(
+                f'{path}: no declared net has the Scale layers {has_scales} '
+                f'with the layers of a {NET_TITLES[detected]}')
+        detected = scaled
     net_name = want_net or detected
     if net_name != detected:
         raise WeightFileError(
             f'{path} holds a {NET_TITLES[detected]} (layers: '
             f'{", ".join(by_name)}), not the requested '
             f'{NET_TITLES[net_name]}')
+    # The ImageNet classifier: InnerProduct layers of the trunk (fc6/fc7
+    # in VGG16), convolutions here; and the layer each one follows.
+    kernels = dict(TRUNK.caffe_layers)
+    follows = {name: TRUNK.caffe_layers[i - 1][0]
+               for i, (name, _) in enumerate(TRUNK.caffe_layers)
+               if name in TRUNK.fc_layers}
 
     out = OrderedDict()
     notes = []
@@ -210,23 +218,23 @@ def convert_caffe_net(net: CaffeNet, path: str,
     for layer in net.layers:
         where = f'{path}: layer {layer.name} ({layer.type})'
         name = layer.name
-        if name in ATONCE_SCALES:
-            notes.append(_check_scale(layer, path))
+        if name in FIXED_SCALES:
+            notes.append(_check_scale(layer, path, net_name))
             continue
-        if name == 'fc8':
+        if name in TRUNK.caffe_dropped:
             notes.append(
-                f'fc8 ({layer.type}, weight '
+                f'{name} ({layer.type}, weight '
                 f'{fmt_shape(layer.blobs[0].shape)}): ImageNet classifier, '
                 'dropped; FCN scores with its own score_fr')
             continue
         if name in TRUNK_LAYERS or name in SCORE_INPUTS:
-            kinds = ('Convolution', 'InnerProduct') if name in (
-                'fc6', 'fc7') else ('Convolution', )
+            kinds = ('Convolution', 'InnerProduct') if name in follows \
+                else ('Convolution', )
             if layer.type not in kinds or len(layer.blobs) != 2:
                 raise WeightFileError(
                     f'{where}: expected a {" or ".join(kinds)} layer with '
                     f'weight and bias blobs, got {len(layer.blobs)} blobs')
-            if name in ('fc6', 'fc7'):
+            if name in follows:
                 pending_fc.append(layer)
                 continue
             weight, bias = layer.blobs
@@ -259,18 +267,18 @@ def convert_caffe_net(net: CaffeNet, path: str,
         where = f'{path}: layer {layer.name} ({layer.type})'
         weight, bias = layer.blobs
         cout = int(bias.size)
-        prev_layer = 'conv5_3' if layer.name == 'fc6' else 'fc6'
+        prev_layer = follows[layer.name]
         prev = param_key(prev_layer, 'weight')
         if prev not in out:
             raise WeightFileError(
                 f'{where}: cannot place it without {prev_layer}')
         cin = int(out[prev].shape[0])
-        k = 7 if layer.name == 'fc6' else 1
+        k = kernels[layer.name]
         out[param_key(layer.name, 'weight')] = _fit(
             weight, (cout, cin, k, k), where + ' weight', reshape_ok=True)
         out[param_key(layer.name, 'bias')] = _fit(bias, (cout, ),
                                                   where + ' bias')
-    order = [param_key(n, k) for n in TRUNK_CONVS + ('fc6', 'fc7')
+    order = [param_key(n, k) for n in TRUNK_LAYERS
              for k in ('weight', 'bias')]
     ordered = OrderedDict((k, out.pop(k)) for k in order if k in out)
     ordered.update(out)

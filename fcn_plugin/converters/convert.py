@@ -7,7 +7,7 @@ import torch
 from ..errors import WeightFileError
 from .caffe_model import convert_caffe_net, read_caffemodel
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
-from .layers import CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT
+from .layers import CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT, TRUNK_NET
 from .torchfcn import convert_torchfcn, torchfcn_net
 from .torchvision_vgg import convert_torchvision_vgg16
 from .validate import check_converted
@@ -36,7 +36,7 @@ def _finish(state_dict: Mapping[str, torch.Tensor], net: str, src: str,
         input=dict(INPUTS[origin], origin=origin),
         notes=list(notes),
         **info)
-    if net == 'vgg16':
+    if net == TRUNK_NET:
         del meta['num_classes']
     elif info['num_classes'] == 21:
         # The released 21-class FCNs are PASCAL VOC models.
@@ -75,7 +75,7 @@ def vgg2mmseg(src: str, dst: str,
             f'--origin {origin!r} is not one of {", ".join(INPUTS)}')
     state = tensor_dict(load_torch_file(src), src)
     out, notes = convert_torchvision_vgg16(state, src)
-    return _finish(out, 'vgg16', src, dst, 'torchvision', 'vgg2mmseg',
+    return _finish(out, TRUNK_NET, src, dst, 'torchvision', 'vgg2mmseg',
                    origin, notes)
 
 

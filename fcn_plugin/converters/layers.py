@@ -9,18 +9,20 @@ the converters, the checkpoint checks and the nets agree on one contract.
 """
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
-from fcn_plugin.models.net_table import (ATONCE_SCALES, HEAD_LAYERS,
-                                         NET_TITLES, NETS, SCORE_INPUTS,
-                                         STAGES, TRUNK_CONVS, TRUNK_LAYERS,
-                                         UPSCORE_KERNELS, net_layers,
-                                         net_of_layers)
+from fcn_plugin.models.net_table import (CAFFE_RELEASES, FIXED_SCALES,
+                                         HEAD_LAYERS, NET_TITLES, NETS,
+                                         SCORE_INPUTS, STAGES, TORCHFCN_ARCHS,
+                                         TRUNK, TRUNK_CONVS, TRUNK_LAYERS,
+                                         TRUNK_NET, UPSCORE_KERNELS, VARIANTS,
+                                         net_layers, net_of_layers, scaled_net)
 
 __all__ = [
-    'ATONCE_SCALES', 'CAFFE_INPUT', 'HEAD_LAYERS', 'NETS', 'NET_TITLES',
-    'SCORE_INPUTS', 'STAGES', 'TORCHVISION_INPUT', 'TRUNK_CONVS',
-    'TRUNK_LAYERS', 'UPSCORE_KERNELS', 'expected_shapes', 'fmt_shape',
-    'has_bias', 'layer_of', 'net_keys', 'net_of_layers', 'param_key',
-    'widths_of'
+    'CAFFE_INPUT', 'CAFFE_RELEASES', 'FIXED_SCALES', 'HEAD_LAYERS', 'NETS',
+    'NET_TITLES', 'SCORE_INPUTS', 'STAGES', 'TORCHFCN_ARCHS',
+    'TORCHVISION_INPUT', 'TRUNK',
+    'TRUNK_CONVS', 'TRUNK_LAYERS', 'TRUNK_NET', 'UPSCORE_KERNELS',
+    'expected_shapes', 'fmt_shape', 'has_bias', 'layer_of', 'net_keys',
+    'net_of_layers', 'param_key', 'scaled_net', 'widths_of'
 ]
 
 #: Input normalisation of Caffe VGG16 weights: BGR, 0-255, mean only.
@@ -83,21 +85,16 @@ def expected_shapes(net: str,
         dict[str, tuple]: Key to shape, in :func:`net_keys` order.
     """
     out: Dict[str, Shape] = {}
-    cin = in_channels
-    widths = {}
-    for layer in TRUNK_CONVS:
-        cout = stage_channels[int(layer[4]) - 1]
-        out[param_key(layer, 'weight')] = (cout, cin, 3, 3)
-        out[param_key(layer, 'bias')] = (cout, )
-        widths[layer] = cin = cout
-    if 'fc6' in net_layers(net):
-        out[param_key('fc6', 'weight')] = (fc_channels, cin, 7, 7)
-        out[param_key('fc6', 'bias')] = (fc_channels, )
-        out[param_key('fc7', 'weight')] = (fc_channels, fc_channels, 1, 1)
-        out[param_key('fc7', 'bias')] = (fc_channels, )
-        widths['fc7'] = fc_channels
-    else:  # score_fr reads pool5
-        widths['fc7'] = cin
+    with_fc = 'nofc' not in VARIANTS[net][1]
+    trunk = TRUNK.layer_shapes(stage_channels, fc_channels, in_channels,
+                               with_fc)
+    for layer, shape in trunk.items():
+        out[param_key(layer, 'weight')] = shape
+        out[param_key(layer, 'bias')] = shape[:1]
+    # The width each score layer reads: its trunk layer's (pool5's, i.e.
+    # the last conv's, for score_fr without fc6/fc7).
+    widths = {layer: shape[0] for layer, shape in trunk.items()}
+    widths.setdefault(TRUNK_LAYERS[-1], widths[TRUNK_CONVS[-1]])
     for layer in net_layers(net):
         if layer in TRUNK_LAYERS:
             continue
@@ -123,9 +120,8 @@ def widths_of(state_dict: Mapping[str, 'object']) -> Tuple[
         value = state_dict.get(param_key(layer, 'weight'))
         return None if value is None else int(value.shape[0])
 
-    stages = [out_ch(f'conv{s}_1') for s in range(1, 6)]
-    return (None if None in stages else stages, out_ch('fc7'),
-            out_ch('score_fr'))
+    stages, fc = TRUNK.widths_of(out_ch)
+    return stages, fc, out_ch('score_fr')
 
 
 def fmt_shape(shape: Sequence[int]) -> str:

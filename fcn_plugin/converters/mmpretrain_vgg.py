@@ -20,7 +20,7 @@ import torch
 from ..errors import WeightFileError
 from .checkpoint_io import load_torch_file, tensor_dict
 from .convert import _finish
-from .layers import fmt_shape
+from .layers import TRUNK_NET, fmt_shape
 from .torchvision_vgg import (CLASSIFIER_INDICES, FEATURE_INDICES,
                               convert_torchvision_vgg16)
 
@@ -135,5 +135,5 @@ def mmpretrain2mmseg(src: str, dst: str) -> Dict[str, Any]:
     """
     state = tensor_dict(load_torch_file(src), src)
     out, notes = convert_mmpretrain_vgg16(state, src)
-    return _finish(out, 'vgg16', src, dst, 'mmpretrain', 'mmpretrain2mmseg',
+    return _finish(out, TRUNK_NET, src, dst, 'mmpretrain', 'mmpretrain2mmseg',
                    'torchvision', notes)

@@ -13,42 +13,45 @@ from typing import Any, List, Mapping, Optional, Tuple
 import torch
 
 from ..errors import WeightFileError
-from .layers import (HEAD_LAYERS, NET_TITLES, TRUNK_LAYERS, fmt_shape,
-                     net_of_layers, param_key)
+from .layers import (HEAD_LAYERS, NET_TITLES, TORCHFCN_ARCHS, TRUNK_LAYERS,
+                     fmt_shape, net_of_layers, param_key)
 
-#: pytorch-fcn class names (the ``arch`` entry of its training checkpoints).
-ARCH_NETS = {'FCN32s': 'fcn32s', 'FCN16s': 'fcn16s', 'FCN8s': 'fcn8s',
-             'FCN8sAtOnce': 'fcn8s-atonce'}
-KNOWN_LAYERS = set(TRUNK_LAYERS).union(*HEAD_LAYERS.values())
+
+def _same_layers(net: str) -> List[str]:
+    """Other nets with exactly the layers of ``net`` (FCN-8s at-once)."""
+    return [n for n, layers in HEAD_LAYERS.items()
+            if n != net and layers == HEAD_LAYERS[net]]
 
 
 def torchfcn_net(state_dict: Mapping[str, torch.Tensor], obj: Any,
                  path: str, want_net: Optional[str]) -> Tuple[str, str]:
     """Which net a pytorch-fcn file holds, and how that was decided.
 
-    FCN-8s and FCN-8s at-once have the same layers; they are told apart by
-    ``want_net``, the checkpoint's ``arch`` entry or ``atonce`` in the file
-    name, else FCN-8s is assumed (and said so).
+    Nets with the same layers (FCN-8s and FCN-8s at-once) are told apart
+    by ``want_net``, the checkpoint's ``arch`` entry (the pytorch-fcn class
+    each net declares) or the other net's suffix (``atonce``) in the file
+    name, else the staged net is assumed (and said so).
     """
     detected = net_of_layers(state_dict)
+    twins = _same_layers(detected)
     if want_net is not None:
-        same = want_net == detected or {want_net, detected} == {
-            'fcn8s', 'fcn8s-atonce'}
-        if not same:
+        if want_net != detected and want_net not in twins:
             raise WeightFileError(
                 f'{path} holds a {NET_TITLES[detected]} (its deepest skip '
                 f'layers), not the requested {NET_TITLES[want_net]}')
         return want_net, 'given by --net'
-    if detected != 'fcn8s':
+    if not twins:
         return detected, 'detected from its layers'
     arch = obj.get('arch') if isinstance(obj, Mapping) else None
-    if arch in ARCH_NETS:
-        return ARCH_NETS[arch], f'from its arch entry {arch!r}'
-    base = osp.basename(path).lower().replace('_', '-')
-    if 'atonce' in base or 'at-once' in base:
-        return 'fcn8s-atonce', 'from the file name'
-    return 'fcn8s', ('detected from its layers; pass --net fcn8s-atonce if '
-                     'it is the at-once model')
+    if TORCHFCN_ARCHS.get(arch) in twins + [detected]:
+        return TORCHFCN_ARCHS[arch], f'from its arch entry {arch!r}'
+    base = osp.basename(path).lower().replace('_', '').replace('-', '')
+    for twin in twins:
+        if twin.replace(detected, '').replace('-', '') in base:
+            return twin, 'from the file name'
+    other = ' or '.join(f'--net {t} if it is the {NET_TITLES[t]}'
+                        for t in twins)
+    return detected, f'detected from its layers; pass {other} model'
 
 
 def convert_torchfcn(state_dict: Mapping[str, torch.Tensor], path: str
@@ -61,9 +64,10 @@ def convert_torchfcn(state_dict: Mapping[str, torch.Tensor], path: str
     """
     out = OrderedDict()
     bad = []
+    known = set(TRUNK_LAYERS).union(*HEAD_LAYERS.values())
     for key, value in state_dict.items():
         parts = key.split('.')
-        if (len(parts) != 2 or parts[0] not in KNOWN_LAYERS
+        if (len(parts) != 2 or parts[0] not in known
                 or parts[1] not in ('weight', 'bias')):
             bad.append(f'{key} ({fmt_shape(value.shape)})')
             continue

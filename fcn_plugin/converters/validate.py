@@ -4,7 +4,8 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 
 from ..errors import WeightFileError
-from .layers import NET_TITLES, expected_shapes, fmt_shape, net_keys, widths_of
+from .layers import (NET_TITLES, TRUNK_NET, expected_shapes, fmt_shape,
+                     net_keys, widths_of)
 
 
 def shape_problems(state_dict: Mapping[str, torch.Tensor],
@@ -51,13 +52,13 @@ def check_converted(state_dict: Mapping[str, torch.Tensor], net: str,
             key.
     """
     stages, fc, classes = widths_of(state_dict)
-    if stages is None or fc is None or (net != 'vgg16' and classes is None):
+    if stages is None or fc is None or (net != TRUNK_NET and classes is None):
         keys = net_keys(net)
         missing = [k for k in keys if k not in state_dict]
         raise WeightFileError(
             f'{source}: not a complete {NET_TITLES[net]}; missing keys: '
             + ', '.join(missing))
-    if num_classes is not None and net != 'vgg16' and classes != num_classes:
+    if num_classes is not None and net != TRUNK_NET and classes != num_classes:
         score_fr = state_dict['decode_head.score_fr.weight']
         raise WeightFileError(
             f'{source}: {NET_TITLES[net]} with {classes} classes (score_fr '

@@ -12,7 +12,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmseg.registry import HOOKS
 
 from fcn_plugin.errors import MissingWeightFileError, WeightFileError
-from fcn_plugin.models.net_table import PREVIOUS_STAGE, trunk_net_of
+from fcn_plugin.models.net_table import PREVIOUS_STAGE, TRUNK_NET, trunk_net_of
 from .weight_check import (LoadPlan, check_input, load_for_check,
                            missing_file_message, model_net, plan_load,
                            preprocessor_input)
@@ -58,18 +58,32 @@ class FCNWeightsHook(Hook):
     - ``before_save_checkpoint``: records ``meta['fcn_net']`` and the input
       normalisation, so the next stage can check them.
 
+    The nets, their staging and their released weights come from the
+    declarations of the model classes (:class:`NetDescription`), so a net
+    defined in a user's module is checked the same way.
+
     Add it with ``custom_hooks = [dict(type='FCNWeightsHook')]``.
 
     Args:
         check_input (bool): Fail when a file's recorded input
             normalisation differs from the model's ``data_preprocessor``.
             Defaults to True.
+        new_classes (bool): When training from a file whose net has
+            another number of classes than the config's ``num_classes``
+            (e.g. the VOC FCN-8s fine-tuned on another dataset), keep every
+            other layer and start the class-sized head layers as the
+            recipe does (score layers zero, upscore layers bilinear).
+            Defaults to False: such a file is refused, naming both counts.
+            A trunk file has no classes and always fits.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, check_input: bool = True) -> None:
+    def __init__(self,
+                 check_input: bool = True,
+                 new_classes: bool = False) -> None:
         self.check_input = check_input
+        self.new_classes = new_classes
         self._training = False
         #: The :class:`LoadPlan` of the last file checked or loaded.
         self.last_plan: Optional[LoadPlan] = None
@@ -95,8 +109,8 @@ class FCNWeightsHook(Hook):
         if not self._training:
             return
         for setting, module, cfg in _pretrained(model):
-            want = 'vgg16' if module is getattr(model, 'backbone',
-                                                None) else net
+            want = trunk_net_of(module) if module is getattr(
+                model, 'backbone', None) else net
             path = cfg.get('checkpoint')
             self._check_file(path, setting, net, want)
             self._check_pretrained(path, setting, module, cfg, model, net)
@@ -112,7 +126,7 @@ class FCNWeightsHook(Hook):
                 'checkpoints/ (see docs/weights.md)')
         if not osp.isfile(osp.expanduser(path)):
             raise MissingWeightFileError(
-                missing_file_message(path, setting, net or want or 'vgg16',
+                missing_file_message(path, setting, net or want or TRUNK_NET,
                                      want if want != net else None))
 
     def _check_pretrained(self, path: str, setting: str, module: nn.Module,
@@ -148,7 +162,8 @@ class FCNWeightsHook(Hook):
         # With a prefix only part of the file is used: its net is read off
         # the selected keys, not off meta['fcn_net'].
         plan = plan_load(shapes, target, state, where,
-                         None if prefix else meta, staged=whole)
+                         None if prefix else meta, staged=whole,
+                         new_classes=self.new_classes)
         if self.check_input:
             check_input(meta, model, where)
         self.last_plan = plan
@@ -170,11 +185,12 @@ class FCNWeightsHook(Hook):
             checkpoint.get('meta'), dict) else None
         shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
         plan = plan_load(shapes, net, revised, source, meta,
-                         staged=self._training and not resume)
+                         staged=self._training and not resume,
+                         new_classes=self.new_classes)
         if self.check_input:
             check_input(meta, model, source)
         for key in list(state):
-            if _MODULE_PREFIX.sub('', key) in plan.skipped:
+            if _MODULE_PREFIX.sub('', key) in plan.dropped:
                 del state[key]
         self.last_plan = plan
         print_log(plan.describe(source, net), logger='current')
@@ -191,4 +207,5 @@ class FCNWeightsHook(Hook):
             meta['input'] = inp
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(check_input={self.check_input})'
+        return (f'{type(self).__name__}(check_input={self.check_input}, '
+                f'new_classes={self.new_classes})')

@@ -4,28 +4,29 @@ Used by :class:`~fcn_plugin.engine.FCNWeightsHook`; plain functions so
 that they can be tested and reused without a Runner.
 """
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 
-from fcn_plugin.converters.layers import (NET_TITLES, STAGES, fmt_shape,
-                                          layer_of, net_of_layers)
+from fcn_plugin.converters.layers import (CAFFE_RELEASES, NET_TITLES, TRUNK,
+                                          TRUNK_NET, fmt_shape, layer_of,
+                                          net_of_layers)
 from fcn_plugin.errors import WeightFileError
-from fcn_plugin.models.net_table import droppable_layers, variant_mismatch
+from fcn_plugin.models.net_table import (DESCRIPTIONS, VARIANTS,
+                                         droppable_layers, lineage,
+                                         variant_mismatch)
 
-#: Converter commands that produce each kind of weight file.
-VGG_HINTS = (
+#: Converter commands that produce a trunk weight file.
+TRUNK_HINTS = (
     'python tools/model_converters/caffe2mmseg.py '
-    'VGG_ILSVRC_16_layers.caffemodel {path}',
+    f'{TRUNK.net.caffe_release} {{path}}',
     'python tools/model_converters/vgg2mmseg.py vgg16-397923af.pth {path}'
     '   (torchvision weights: also use configs/_base_/models/'
     'torchvision_preprocessor.py)',
 )
-CAFFE_RELEASES = {'fcn32s': 'fcn32s-heavy-pascal.caffemodel',
-                  'fcn16s': 'fcn16s-heavy-pascal.caffemodel',
-                  'fcn8s': 'fcn8s-heavy-pascal.caffemodel',
-                  'fcn8s-atonce': 'fcn8s-atonce-pascal.caffemodel'}
+#: The key whose first dimension is a net's number of classes.
+CLASSES_KEY = 'decode_head.score_fr.weight'
 
 
 def model_net(model: nn.Module) -> Optional[str]:
@@ -37,25 +38,27 @@ def model_net(model: nn.Module) -> Optional[str]:
 def checkpoint_net(state_dict: Mapping[str, Any],
                    meta: Optional[Mapping[str, Any]] = None) -> str:
     """The net a checkpoint holds: ``meta['fcn_net']`` or its layers."""
-    if meta and meta.get('fcn_net') in STAGES:
+    if meta and meta.get('fcn_net') in VARIANTS:
         return meta['fcn_net']
     return net_of_layers(state_dict)
 
 
 def converter_hint(path: str, net: str) -> str:
     """Commands that write ``path`` holding ``net`` weights."""
-    if net not in CAFFE_RELEASES and not net.startswith('vgg16'):
-        lines = [f'train the {NET_TITLES[net]} config (no released '
-                 'weights exist for this variant)']
-    elif net.startswith('vgg16'):
-        lines = [h.format(path=path) for h in VGG_HINTS]
-    else:
+    ref = VARIANTS[net][0]
+    if ref == TRUNK_NET:
+        lines = [h.format(path=path) for h in TRUNK_HINTS]
+    elif net in CAFFE_RELEASES:
         lines = [
             'python tools/model_converters/caffe2mmseg.py '
-            f'{CAFFE_RELEASES[net]} {path}',
-            'python tools/model_converters/torchfcn2mmseg.py '
-            f'{net}_from_caffe.pth {path}',
+            f'{CAFFE_RELEASES[net]} {path}'
         ]
+        if DESCRIPTIONS[net].torchfcn_arch:
+            lines.append('python tools/model_converters/torchfcn2mmseg.py '
+                         f'{net}_from_caffe.pth {path}')
+    else:
+        lines = [f'train the {NET_TITLES[net]} config (no released '
+                 'weights exist for this net)']
     return '\n  '.join([''] + lines)
 
 
@@ -65,7 +68,7 @@ def missing_file_message(path: str, setting: str, net: str,
     want = staged_from or net
     msg = (f'{path} ({setting}) does not exist. It should hold the '
            f'{NET_TITLES[want]} weights')
-    if staged_from and staged_from != 'vgg16':
+    if staged_from and VARIANTS[staged_from][0] != TRUNK_NET:
         msg += (f' this {NET_TITLES[net]} training starts from (staged '
                 f'training): train the {NET_TITLES[staged_from]} config '
                 'first and point load_from to its last checkpoint, or '
@@ -77,14 +80,27 @@ def missing_file_message(path: str, setting: str, net: str,
 
 @dataclass
 class LoadPlan:
-    """What loading a checkpoint into a net does, key by key."""
+    """What loading a checkpoint into a net does, key by key.
+
+    ``copied`` keys are loaded; ``kept`` keys keep the model's initial
+    values; ``skipped`` keys (layers with no place in the net) and
+    ``reset`` keys (class-sized layers of a file with another class
+    count, see ``new_classes``) are dropped from the checkpoint.
+    """
     source_net: str
     copied: List[str] = field(default_factory=list)
     kept: List[str] = field(default_factory=list)
     skipped: List[str] = field(default_factory=list)
+    reset: List[str] = field(default_factory=list)
+    classes: Tuple[Optional[int], Optional[int]] = (None, None)
+
+    @property
+    def dropped(self) -> List[str]:
+        """Keys to remove from the checkpoint before MMEngine loads it."""
+        return self.skipped + self.reset
 
     def describe(self, source: str, net: str) -> str:
-        """A log line listing copied, kept and skipped layers."""
+        """A log line listing copied, kept, reset and skipped layers."""
         def layers(keys):
             names = []
             for k in keys:
@@ -98,6 +114,10 @@ class LoadPlan:
         if self.kept:
             text += ('; kept at their initial values (score layers zero, '
                      f'upscore layers bilinear): {layers(self.kept)}')
+        if self.reset:
+            text += (f'; started afresh for {self.classes[1]} classes (the '
+                     f'file has {self.classes[0]}; score layers zero, upscore '
+                     f'layers bilinear): {layers(self.reset)}')
         if self.skipped:
             text += ('; skipped on purpose, no place in '
                      f'{NET_TITLES[net]}: ' + ', '.join(self.skipped))
@@ -105,15 +125,52 @@ class LoadPlan:
 
 
 def _shape_lines(model_shapes, state_dict, keys) -> List[str]:
-    lines = []
-    for k in keys:
-        lines.append(f'{k}: file {fmt_shape(state_dict[k].shape)}, model '
-                     f'{fmt_shape(model_shapes[k])}')
-        if layer_of(k) == 'score_fr' and k.endswith('weight'):
-            lines.append(
-                f'  -> the file has {state_dict[k].shape[0]} classes, the '
-                f'config num_classes={model_shapes[k][0]}')
-    return lines
+    return [
+        f'{k}: file {fmt_shape(state_dict[k].shape)}, model '
+        f'{fmt_shape(model_shapes[k])}' for k in keys
+    ]
+
+
+def _classes(shapes: Mapping[str, Sequence[int]]) -> Optional[int]:
+    shape = shapes.get(CLASSES_KEY)
+    return None if shape is None else int(shape[0])
+
+
+def _class_change(model_shapes: Mapping[str, Sequence[int]], net: str,
+                  state_dict: Mapping[str, torch.Tensor], source: str,
+                  src_net: str, staged: bool, new_classes: bool
+                  ) -> Tuple[List[str], Tuple[Optional[int], Optional[int]]]:
+    """The head keys to start afresh for another class count, or fail.
+
+    Returns:
+        tuple: (keys to reset, (file classes, model classes)); no keys
+        when the counts agree or the file has no head.
+    """
+    have = _classes({k: v.shape for k, v in state_dict.items()})
+    want = _classes(model_shapes)
+    if have is None or want is None or have == want:
+        return [], (have, want)
+    msg = (f'{source} holds {NET_TITLES[src_net]} weights for {have} '
+           f'classes, but the config builds {NET_TITLES[net]} for {want} '
+           f'classes (num_classes={want}; {CLASSES_KEY}: file '
+           f'{fmt_shape(state_dict[CLASSES_KEY].shape)}, model '
+           f'{fmt_shape(model_shapes[CLASSES_KEY])})')
+    if not staged:
+        raise WeightFileError(
+            msg + '; testing or resuming needs a checkpoint trained with '
+            f'num_classes={want}')
+    if not new_classes:
+        raise WeightFileError(
+            msg + '. To keep the other layers and start the score layers '
+            'afresh as the recipe does (zero score layers, bilinear upscore '
+            "layers), add dict(type='FCNWeightsHook', new_classes=True) to "
+            f'custom_hooks; or set num_classes={have}')
+    reset = [
+        k for k in model_shapes
+        if k.startswith('decode_head.') and k in state_dict
+        and tuple(state_dict[k].shape) != tuple(model_shapes[k])
+    ]
+    return reset, (have, want)
 
 
 def plan_load(model_shapes: Mapping[str, Sequence[int]],
@@ -121,15 +178,17 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
               state_dict: Mapping[str, torch.Tensor],
               source: str,
               meta: Optional[Mapping[str, Any]] = None,
-              staged: bool = False) -> LoadPlan:
+              staged: bool = False,
+              new_classes: bool = False) -> LoadPlan:
     """Decide how ``state_dict`` loads into ``net``, or fail clearly.
 
     A file of the same net must match key for key. With ``staged`` (when
-    training), a file of an earlier stage (VGG16 -> 32s -> 16s -> 8s) may
-    initialise a later one as in the paper: its layers are copied, the new
-    score layers keep their zero init and the upscore layers their bilinear
-    init; its upscore layers that have no place in the new net (e.g. the
-    32s ``upscore`` in FCN-16s) are skipped and reported.
+    training), a file of a net ``net`` is staged from (its lineage, e.g.
+    VGG16 -> 32s -> 16s -> 8s, as each net declares) may initialise it as
+    in the paper: its layers are copied, the new score layers keep their
+    zero init and the upscore layers their bilinear init; its upscore
+    layers that have no place in the new net (e.g. the 32s ``upscore`` in
+    FCN-16s) are skipped and reported.
 
     Args:
         model_shapes (Mapping[str, Sequence[int]]): The model's state-dict
@@ -139,9 +198,13 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
         source (str): The file, for messages.
         meta (Mapping, optional): The file's meta.
         staged (bool): Allow initialising from an earlier stage.
+        new_classes (bool): With ``staged``, a file with another number of
+            classes initialises every layer but the class-sized head
+            layers, which keep their initial values. Otherwise such a file
+            is refused, naming both counts.
 
     Returns:
-        LoadPlan: Copied, kept and skipped keys.
+        LoadPlan: Copied, kept, reset and skipped keys.
 
     Raises:
         WeightFileError: Naming the file, the nets, the layers and shapes.
@@ -152,8 +215,21 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
         raise WeightFileError(
             f'{source} holds {NET_TITLES[src_net]} weights (meta fcn_net), '
             f'but the config builds {NET_TITLES[net]}; {mismatch}')
+    # A trunk file (any trunk variant) starts every net; it is also a
+    # trunk variant's own weights (fc6/fc7 dropped without them).
+    trunk_file = VARIANTS[src_net][0] == TRUNK_NET
+    same = src_net == net or trunk_file and VARIANTS[net][0] == TRUNK_NET
+    staged_ok = trunk_file or src_net in lineage(net)[1:]
+    if src_net != net and not staged_ok:
+        why = ('a later-stage checkpoint cannot initialise an earlier net'
+               if net in lineage(src_net) else
+               f'{NET_TITLES[net]} is trained from '
+               + ' <- '.join(NET_TITLES[n] for n in lineage(net)[1:]))
+        _raise_other_net(model_shapes, net, state_dict, source, src_net, why)
+    reset, classes = _class_change(model_shapes, net, state_dict, source,
+                                   src_net, staged, new_classes)
     wrong = [
-        k for k in model_shapes if k in state_dict
+        k for k in model_shapes if k in state_dict and k not in reset
         and tuple(state_dict[k].shape) != tuple(model_shapes[k])
     ]
     if wrong:
@@ -163,19 +239,10 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
             '\n  '.join(_shape_lines(model_shapes, state_dict, wrong)))
     missing = [k for k in model_shapes if k not in state_dict]
     unexpected = [k for k in state_dict if k not in model_shapes]
-    copied = [k for k in model_shapes if k in state_dict]
-    if STAGES[src_net] > STAGES[net] or (
-            STAGES[src_net] < STAGES[net] and not staged):
-        extra = sorted({layer_of(k) for k in unexpected})
-        lacking = sorted({layer_of(k) for k in missing})
-        why = ('testing or resuming needs weights of the same net'
-               if STAGES[src_net] < STAGES[net] else
-               'a later-stage checkpoint cannot initialise an earlier net')
-        raise WeightFileError(
-            f'{source} holds {NET_TITLES[src_net]} weights, but the config '
-            f'builds {NET_TITLES[net]} ({why}); layers only in the file: '
-            f'{", ".join(extra) or "none"}; layers the file lacks: '
-            f'{", ".join(lacking) or "none"}')
+    copied = [k for k in model_shapes if k in state_dict and k not in reset]
+    if not same and not staged:
+        _raise_other_net(model_shapes, net, state_dict, source, src_net,
+                         'testing or resuming needs weights of the same net')
     if src_net == net:
         if missing or unexpected:
             raise WeightFileError(
@@ -183,7 +250,7 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
                 f'{NET_TITLES[net]} of the config; missing keys: '
                 f'{", ".join(missing) or "none"}; unexpected keys: '
                 f'{", ".join(unexpected) or "none"}')
-        return LoadPlan(src_net, copied=copied)
+        return LoadPlan(src_net, copied=copied, reset=reset, classes=classes)
     bad_missing = [k for k in missing if not k.startswith('decode_head.')]
     bad_unexpected = [
         k for k in unexpected if layer_of(k) not in droppable_layers(net)
@@ -194,7 +261,21 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
             f'{NET_TITLES[src_net]}; trunk keys missing: '
             f'{", ".join(bad_missing) or "none"}; keys with no place: '
             f'{", ".join(bad_unexpected) or "none"}')
-    return LoadPlan(src_net, copied=copied, kept=missing, skipped=unexpected)
+    return LoadPlan(src_net, copied=copied, kept=missing, skipped=unexpected,
+                    reset=reset, classes=classes)
+
+
+def _raise_other_net(model_shapes: Mapping[str, Sequence[int]], net: str,
+                     state_dict: Mapping[str, torch.Tensor], source: str,
+                     src_net: str, why: str) -> None:
+    extra = sorted({layer_of(k) for k in state_dict if k not in model_shapes})
+    lacking = sorted(
+        {layer_of(k) for k in model_shapes if k not in state_dict})
+    raise WeightFileError(
+        f'{source} holds {NET_TITLES[src_net]} weights, but the config '
+        f'builds {NET_TITLES[net]} ({why}); layers only in the file: '
+        f'{", ".join(extra) or "none"}; layers the file lacks: '
+        f'{", ".join(lacking) or "none"}')
 
 
 def preprocessor_input(model: nn.Module) -> Optional[Dict[str, Any]]:

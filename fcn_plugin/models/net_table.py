@@ -1,12 +1,15 @@
 """The one table of the plugin's FCN nets: names, layers and geometry.
 
-Everything here is read off the models: the trunk layers off
-:class:`VGG16Caffe`, the head layers (Caffe names, upscore kernels and
-strides, skip crop offsets) off the ``layers`` each head of `FCN
-<https://arxiv.org/abs/1605.06211>`_ declares, the at-once constants off
-:class:`FCN8sHead`. The converters (``fcn_plugin.converters.layers``) and
-the checkpoint checks (``fcn_plugin.engine.weight_check``) use this table
-instead of keeping copies.
+Everything here is read off the models' declarations: the trunk layers off
+:class:`VGG16Caffe`, and off each head of `FCN
+<https://arxiv.org/abs/1605.06211>`_ its nets (:class:`NetDescription`:
+names, titles, staging, Caffe releases, fixed skip scales) and its layers
+(Caffe names, upscore kernels and strides, skip crop offsets). The tables
+are live: a head class defined later (say, in a user's module imported by
+``custom_imports``) is in every table from then on. The converters
+(``fcn_plugin.converters.layers``) and the checkpoint checks
+(``fcn_plugin.engine.weight_check``) use this table instead of keeping
+copies.
 
 Net names: the reference nets (``vgg16`` for the trunk alone, ``fcn32s``,
 ``fcn16s``, ``fcn8s``, ``fcn8s-atonce``) and their variants, named by the
@@ -18,68 +21,151 @@ initialisation (``init``) changes no function and no parameter, so it is
 not part of a name.
 """
 from itertools import combinations
-from typing import Dict, FrozenSet, Iterable, Optional, Tuple
+from typing import (Callable, Dict, FrozenSet, Iterable, Iterator, List,
+                    Mapping, Optional, Sequence, Tuple, TypeVar)
 
 import torch.nn as nn
 
-from .backbones.vgg16_caffe import OUTPUT_NAMES, VGG16_STAGE_DEPTHS, VGG16Caffe
-from .decode_heads import CaffeFCNHead, FCN8sHead, FCN16sHead, FCN32sHead
+from .backbones.vgg16_caffe import VGG16Caffe
+from .decode_heads import CaffeFCNHead
 from .decode_heads.head_layers import ScoreLayer, UpscoreLayer
+from .net_description import REGISTRY, NetDescription, descriptions
 
-#: The 13 VGG16 convolutions, in order.
-TRUNK_CONVS = tuple(f'conv{stage}_{i}'
-                    for stage, depth in enumerate(VGG16_STAGE_DEPTHS, 1)
-                    for i in range(1, depth + 1))
+K = TypeVar('K')
+V = TypeVar('V')
+
+
+class _Derived(Mapping[K, V]):
+    """A read-only table computed from the declared nets.
+
+    Rebuilt when a model class declaring nets is defined after the first
+    look (e.g. a head written in a user's module), so that every table
+    always covers every declared net.
+    """
+
+    def __init__(self, build: Callable[[], Dict[K, V]]) -> None:
+        self._build = build
+        self._version = -1
+        self._data: Dict[K, V] = {}
+
+    def _table(self) -> Dict[K, V]:
+        if self._version != REGISTRY.version:
+            self._data = self._build()
+            self._version = REGISTRY.version
+        return self._data
+
+    def __getitem__(self, key: K) -> V:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+    def __repr__(self) -> str:
+        return repr(self._table())
+
+
+class _DerivedNames(Sequence[str]):
+    """The keys of a :class:`_Derived` table as a live tuple of names."""
+
+    def __init__(self, table: _Derived) -> None:
+        self._table = table
+
+    def __getitem__(self, index):
+        return tuple(self._table)[index]
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._table
+
+    def __repr__(self) -> str:
+        return repr(tuple(self._table))
+
+
+#: The trunk of the declared heads (its ``net`` is the trunk net).
+TRUNK = VGG16Caffe
+#: The trunk convolutions, in order.
+TRUNK_CONVS = tuple(name for name, _ in TRUNK.caffe_layers
+                    if name not in TRUNK.fc_layers)
 #: The convolutionalised ImageNet classifier (``with_fc=True``).
-TRUNK_FC = ('fc6', 'fc7')
+TRUNK_FC = TRUNK.fc_layers
 #: The trunk: the convs plus fc6/fc7.
 TRUNK_LAYERS = TRUNK_CONVS + TRUNK_FC
 #: The last trunk layer before each backbone output (its width).
-OUTPUT_LAYERS = {
-    **{
-        f'pool{stage}': f'conv{stage}_{depth}'
-        for stage, depth in enumerate(VGG16_STAGE_DEPTHS, 1)
-    }, OUTPUT_NAMES[-1]: 'fc7'
-}
+OUTPUT_LAYERS = TRUNK.output_layers
+#: Name of the trunk net (weight files of the trunk alone).
+TRUNK_NET = TRUNK.net.name
 
-#: Head class of each reference net.
-HEADS = {
-    'fcn32s': FCN32sHead,
-    'fcn16s': FCN16sHead,
-    'fcn8s': FCN8sHead,
-    'fcn8s-atonce': FCN8sHead,
-}
-#: Fixed Scale constants of voc-fcn8s-atonce (not parameters).
-ATONCE_SCALES = dict(FCN8sHead.atonce_scales)
-#: The layers each reference net's head holds, in forward order.
-HEAD_LAYERS: Dict[str, Tuple[str, ...]] = {
-    'vgg16': (),
-    **{
-        net: tuple(layer.name for layer in head.layers)
-        for net, head in HEADS.items()
+
+def _head_nets() -> Dict[str, Tuple[type, NetDescription]]:
+    return {
+        d.name: (cls, d)
+        for cls in REGISTRY.heads for d in cls.nets
     }
-}
-#: Every reference net a weight file can hold (``vgg16``: the trunk).
-NETS = tuple(HEAD_LAYERS)
+
+
+def _head_layers(kind: type) -> Dict[str, object]:
+    out: Dict[str, object] = {}
+    for cls in REGISTRY.heads:
+        for layer in cls.layers:
+            if isinstance(layer, kind):
+                seen = out.setdefault(layer.name, layer)
+                if seen != layer and kind is UpscoreLayer:
+                    raise ValueError(
+                        f'{cls.__name__} declares {layer} but another head '
+                        f'declares {seen}; one Caffe name, one layer')
+    return out
+
+
+#: Head class of each declared net.
+HEADS: Mapping[str, type] = _Derived(
+    lambda: {net: cls for net, (cls, _) in _head_nets().items()})
+#: Every declared net: name -> :class:`NetDescription`.
+DESCRIPTIONS: Mapping[str, NetDescription] = _Derived(descriptions)
+#: Fixed Scale constants of the nets that have them (not parameters):
+#: Caffe layer name -> value (the at-once net's scale_pool4/scale_pool3).
+FIXED_SCALES: Mapping[str, float] = _Derived(lambda: {
+    name: value
+    for d in descriptions().values() for name, value in d.fixed_scales
+})
+#: The layers each net's head holds, in forward order.
+HEAD_LAYERS: Mapping[str, Tuple[str, ...]] = _Derived(lambda: {
+    TRUNK_NET: (),
+    **{
+        net: tuple(layer.name for layer in cls.layers)
+        for net, (cls, _) in _head_nets().items()
+    }
+})
+#: Every net a weight file can hold (``vgg16``: the trunk).
+NETS: Sequence[str] = _DerivedNames(HEAD_LAYERS)
 #: Bias-free transposed convs of all heads: name -> declaration.
-UPSCORE_LAYERS: Dict[str, UpscoreLayer] = {
-    layer.name: layer
-    for head in HEADS.values() for layer in head.layers
-    if isinstance(layer, UpscoreLayer)
-}
+UPSCORE_LAYERS: Mapping[str, UpscoreLayer] = _Derived(
+    lambda: _head_layers(UpscoreLayer))
 #: Kernel size of each transposed conv.
-UPSCORE_KERNELS = {name: ly.kernel for name, ly in UPSCORE_LAYERS.items()}
+UPSCORE_KERNELS: Mapping[str, int] = _Derived(
+    lambda: {name: ly.kernel for name, ly in UPSCORE_LAYERS.items()})
 #: Score layers of all heads: name -> declaration.
-SCORE_LAYERS: Dict[str, ScoreLayer] = {
-    layer.name: layer
-    for head in HEADS.values() for layer in head.layers
-    if isinstance(layer, ScoreLayer)
-}
+SCORE_LAYERS: Mapping[str, ScoreLayer] = _Derived(
+    lambda: _head_layers(ScoreLayer))
 #: The trunk layer whose output each score layer reads (with fc6/fc7).
-SCORE_INPUTS = {
+SCORE_INPUTS: Mapping[str, str] = _Derived(lambda: {
     name: OUTPUT_LAYERS[ly.reads]
     for name, ly in SCORE_LAYERS.items()
-}
+})
+#: Released Caffe model of each net that has one.
+CAFFE_RELEASES: Mapping[str, str] = _Derived(lambda: {
+    name: d.caffe_release
+    for name, d in descriptions().items() if d.caffe_release
+})
+#: pytorch-fcn class name -> net.
+TORCHFCN_ARCHS: Mapping[str, str] = _Derived(lambda: {
+    d.torchfcn_arch: name
+    for name, d in descriptions().items() if d.torchfcn_arch
+})
 
 #: Switches that change a net's function, in name order, with the words
 #: for messages: (suffix, meaning when on, meaning when off).
@@ -92,11 +178,6 @@ SWITCHES = (
 TRUNK_SWITCHES = ('nofc', )
 #: Short names of switch combinations.
 ALIASES = {'fcn8s-plain-nofc-nopad': 'fcn8s-simplified'}
-_TITLES = {'vgg16': 'VGG16 trunk', 'fcn32s': 'FCN-32s',
-           'fcn16s': 'FCN-16s', 'fcn8s': 'FCN-8s',
-           'fcn8s-atonce': 'FCN-8s at-once'}
-_PREVIOUS = {'fcn32s': 'vgg16', 'fcn16s': 'fcn32s', 'fcn8s': 'fcn16s',
-             'fcn8s-atonce': 'vgg16'}
 
 
 def _name(reference: str, switches: Iterable[str]) -> str:
@@ -106,13 +187,14 @@ def _name(reference: str, switches: Iterable[str]) -> str:
 
 
 def _variants() -> Dict[str, Tuple[str, FrozenSet[str]]]:
-    """name -> (reference net, switches) of every net that can run.
+    """name -> (declared net, switches) of every net that can run.
 
     The Caffe crop offsets exist only for the pad-100 trunk with fc6/fc7,
     so the trunk switches come with ``plain``.
     """
-    out = {'vgg16': ('vgg16', frozenset()),
-           'vgg16-nofc': ('vgg16', frozenset({'nofc'}))}
+    out = {_name(TRUNK_NET, trunk): (TRUNK_NET, frozenset(trunk))
+           for n in range(len(TRUNK_SWITCHES) + 1)
+           for trunk in combinations(TRUNK_SWITCHES, n)}
     for net in HEADS:
         out[net] = (net, frozenset())
         for n in range(3):
@@ -122,15 +204,20 @@ def _variants() -> Dict[str, Tuple[str, FrozenSet[str]]]:
     return out
 
 
-#: Every net name: reference net and switches.
-VARIANTS = _variants()
-#: Training stage of each net: VGG16 -> 32s -> 16s -> 8s (at-once and its
-#: variants: one go from the trunk).
-STAGES = {
-    name: {'vgg16': 0, 'fcn32s': 1, 'fcn16s': 2, 'fcn8s': 3,
-           'fcn8s-atonce': 3}[ref]
-    for name, (ref, _) in VARIANTS.items()
-}
+#: Every net name: declared net and switches.
+VARIANTS: Mapping[str, Tuple[str, FrozenSet[str]]] = _Derived(_variants)
+
+
+def lineage(net: str) -> List[str]:
+    """``net`` and the nets it is staged from, back to the trunk.
+
+    E.g. ``['fcn8s', 'fcn16s', 'fcn32s', 'vgg16']``; a variant stages
+    through the same variants (:data:`PREVIOUS_STAGE`).
+    """
+    chain = [net]
+    while chain[-1] in PREVIOUS_STAGE:
+        chain.append(PREVIOUS_STAGE[chain[-1]])
+    return chain
 
 
 def _title(name: str) -> str:
@@ -139,18 +226,29 @@ def _title(name: str) -> str:
         return 'simplified FCN-8s (plain alignment, no fc6/fc7, conv1_1 ' \
             'pad 1)'
     words = [on for s, on, _ in SWITCHES if s in switches]
-    return _TITLES[ref] + (f' ({", ".join(words)})' if words else '')
+    return DESCRIPTIONS[ref].title + (f' ({", ".join(words)})'
+                                      if words else '')
+
+
+def _previous(ref: str, switches: FrozenSet[str]) -> str:
+    before = DESCRIPTIONS[ref].staged_from
+    return _name(before, switches if before != TRUNK_NET else
+                 switches & set(TRUNK_SWITCHES))
 
 
 #: Human-readable names.
-NET_TITLES = {name: _title(name) for name in VARIANTS}
+NET_TITLES: Mapping[str, str] = _Derived(
+    lambda: {name: _title(name) for name in VARIANTS})
 #: The net each net is trained from (the paper's staged training; the
 #: variants stage through the same variants).
-PREVIOUS_STAGE = {
-    name: _name(_PREVIOUS[ref], switches if _PREVIOUS[ref] != 'vgg16' else
-                switches & set(TRUNK_SWITCHES))
-    for name, (ref, switches) in VARIANTS.items() if ref != 'vgg16'
-}
+PREVIOUS_STAGE: Mapping[str, str] = _Derived(lambda: {
+    name: _previous(ref, switches)
+    for name, (ref, switches) in VARIANTS.items() if ref != TRUNK_NET
+})
+#: Training stage of each net: its number of steps from the trunk
+#: (VGG16 0 -> FCN-32s 1 -> FCN-16s 2 -> FCN-8s 3; at-once: 1).
+STAGES: Mapping[str, int] = _Derived(
+    lambda: {name: len(lineage(name)) - 1 for name in VARIANTS})
 
 
 def net_layers(net: str) -> Tuple[str, ...]:
@@ -170,6 +268,11 @@ def droppable_layers(net: str) -> FrozenSet[str]:
     return frozenset(set(UPSCORE_LAYERS) | extra)
 
 
+def _scales(ref: str) -> str:
+    scales = DESCRIPTIONS[ref].fixed_scales
+    return ', '.join(f'{n} {v:g}' for n, v in scales) or 'no fixed scales'
+
+
 def variant_mismatch(src: str, net: str) -> Optional[str]:
     """Why a ``src`` file cannot load into ``net`` at all, or None.
 
@@ -179,7 +282,7 @@ def variant_mismatch(src: str, net: str) -> Optional[str]:
     them).
     """
     (src_ref, src_sw), (ref, sw) = VARIANTS[src], VARIANTS[net]
-    if src == net or src_ref == 'vgg16':
+    if src == net or src_ref == TRUNK_NET:
         return None
     if src_sw != sw:
         def words(switches):
@@ -188,29 +291,50 @@ def variant_mismatch(src: str, net: str) -> Optional[str]:
 
         return (f'the file\'s net has {words(src_sw)}, the config\'s '
                 f'{words(sw)}')
-    if {src_ref, ref} == {'fcn8s', 'fcn8s-atonce'}:
-        return 'their pool3/pool4 skips are scaled differently'
+    if (HEAD_LAYERS[src_ref] == HEAD_LAYERS[ref]
+            and DESCRIPTIONS[src_ref].fixed_scales !=
+            DESCRIPTIONS[ref].fixed_scales):
+        return (f'their skips are scaled differently ({_scales(src_ref)} '
+                f'against {_scales(ref)})')
     return None
 
 
 def net_of_layers(layers: Iterable[str]) -> str:
-    """The reference net a set of layer (or key) names belongs to.
+    """The net a set of layer (or key) names belongs to.
 
-    By the skips: ``score_pool3`` means FCN-8s, ``score_pool4`` FCN-16s,
-    ``score_fr`` FCN-32s, none of them a trunk (``vgg16``, or
-    ``vgg16-nofc`` when convs but no fc6/fc7 are present). FCN-8s and
-    FCN-8s at-once, and the variants, have the same layers; this returns
-    the staged reference net.
+    The declared net (without fixed scales) whose score layers are all
+    present, the one with the most of them: ``score_pool3`` means FCN-8s,
+    ``score_pool4`` FCN-16s, ``score_fr`` FCN-32s; none of them a trunk
+    (``vgg16``, or ``vgg16-nofc`` when convs but no fc6/fc7 are present).
+    Nets with the same layers (FCN-8s and FCN-8s at-once, and the
+    variants) are told apart elsewhere; this returns the staged one.
     """
     names = {n.split('.')[-2] if '.' in n else n for n in layers}
-    for net in ('fcn8s', 'fcn16s', 'fcn32s'):
-        finest = [ly for ly in HEADS[net].layers
-                  if isinstance(ly, ScoreLayer)][-1]
-        if finest.name in names:
-            return net
+    best, most = None, 0
+    for net, (cls, description) in _head_nets().items():
+        scores = {ly.name for ly in cls.layers if isinstance(ly, ScoreLayer)}
+        if (not description.fixed_scales and scores <= names
+                and len(scores) > most):
+            best, most = net, len(scores)
+    if best is not None:
+        return best
     if names & set(TRUNK_CONVS) and not names & set(TRUNK_FC):
-        return 'vgg16-nofc'
-    return 'vgg16'
+        return _name(TRUNK_NET, ('nofc', ))
+    return TRUNK_NET
+
+
+def scaled_net(net: str, scale_layers: Iterable[str]) -> Optional[str]:
+    """The declared net with the layers of ``net`` and these Scale layers.
+
+    E.g. ``scaled_net('fcn8s', ['scale_pool4', 'scale_pool3'])`` is
+    ``'fcn8s-atonce'``; None if no net has them.
+    """
+    scale_layers = set(scale_layers)
+    for name, d in DESCRIPTIONS.items():
+        if (d.fixed_scales and {n for n, _ in d.fixed_scales} == scale_layers
+                and HEAD_LAYERS.get(name) == HEAD_LAYERS.get(net)):
+            return name
+    return None
 
 
 def net_name_of(model: nn.Module) -> Optional[str]:
@@ -228,7 +352,7 @@ def net_name_of(model: nn.Module) -> Optional[str]:
         ref = ref[:-len('-plain')]
         switches.add('plain')
     backbone = getattr(model, 'backbone', None)
-    if isinstance(backbone, VGG16Caffe):
+    if isinstance(backbone, TRUNK):
         if not backbone.with_fc:
             switches.add('nofc')
         if backbone.first_pad == 1:
@@ -241,6 +365,6 @@ def net_name_of(model: nn.Module) -> Optional[str]:
 
 def trunk_net_of(module: nn.Module) -> str:
     """The trunk net (``vgg16`` or ``vgg16-nofc``) a backbone holds."""
-    if isinstance(module, VGG16Caffe) and not module.with_fc:
-        return 'vgg16-nofc'
-    return 'vgg16'
+    if isinstance(module, TRUNK) and not module.with_fc:
+        return _name(TRUNK_NET, ('nofc', ))
+    return TRUNK_NET

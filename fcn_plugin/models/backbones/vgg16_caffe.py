@@ -1,5 +1,5 @@
 """The VGG16 trunk of the Caffe FCN reference nets."""
-from typing import List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -9,6 +9,8 @@ from mmseg.registry import MODELS
 from mmseg.utils import OptMultiConfig
 from torch import Tensor
 
+from ..net_description import NetDescription, register_trunk
+from ..utils.caffe_geometry import fc_size, pooled_size
 from ..utils.im2col_gemm import (IM2COL_MAX_BYTES, conv_rows, im2col_bytes,
                                  rows_to_map)
 
@@ -16,8 +18,14 @@ from ..utils.im2col_gemm import (IM2COL_MAX_BYTES, conv_rows, im2col_bytes,
 VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
 #: Output names, indexed by ``out_indices``.
 OUTPUT_NAMES = ('pool1', 'pool2', 'pool3', 'pool4', 'pool5', 'fc7')
+#: The convolutionalised ImageNet classifier (``InnerProduct`` layers in
+#: the ILSVRC model) with its kernel sizes.
+_FC_LAYERS = (('fc6', 7), ('fc7', 1))
+
+Shape = Tuple[int, ...]
 
 
+@register_trunk
 @MODELS.register_module()
 class VGG16Caffe(BaseModule):
     """VGG16 as in the Caffe FCN nets, with fc6/fc7 as convolutions.
@@ -81,6 +89,84 @@ class VGG16Caffe(BaseModule):
             e.g. ``dict(type='Pretrained', checkpoint=...)``. Defaults to
             None (PyTorch's default init).
     """
+
+    #: The trunk as a net of its own: weight files that hold it alone.
+    net = NetDescription(
+        'vgg16', 'VGG16 trunk',
+        caffe_release='VGG_ILSVRC_16_layers.caffemodel')
+    #: The settings the Caffe crop offsets of the heads are computed for.
+    reference_form = 'first_pad=100, with_fc=True'
+    #: Caffe name and kernel size of each layer with parameters, in order;
+    #: the last two exist only with ``with_fc``.
+    caffe_layers: Tuple[Tuple[str, int], ...] = tuple(
+        (f'conv{stage}_{i}', 3)
+        for stage, depth in enumerate(VGG16_STAGE_DEPTHS, 1)
+        for i in range(1, depth + 1)) + _FC_LAYERS
+    #: Layers of the released ImageNet model that FCN drops: the
+    #: classifier (FCN scores with its own ``score_fr``).
+    caffe_dropped: Tuple[str, ...] = ('fc8', )
+    #: The layers built only with ``with_fc=True``.
+    fc_layers: Tuple[str, ...] = tuple(name for name, _ in _FC_LAYERS)
+    #: Each output (``out_indices`` names) and the layer whose width it has.
+    output_layers: Dict[str, str] = {
+        **{
+            f'pool{stage}': f'conv{stage}_{depth}'
+            for stage, depth in enumerate(VGG16_STAGE_DEPTHS, 1)
+        }, 'fc7': 'fc7'
+    }
+
+    @classmethod
+    def layer_shapes(cls,
+                     stage_channels: Sequence[int],
+                     fc_channels: int,
+                     in_channels: int = 3,
+                     with_fc: bool = True) -> Dict[str, Shape]:
+        """Weight shape of every layer, in :attr:`caffe_layers` order.
+
+        Each layer also has a bias of shape ``(out, )``.
+        """
+        out: Dict[str, Shape] = {}
+        cin = in_channels
+        for name, kernel in cls.caffe_layers:
+            if name in cls.fc_layers:
+                if not with_fc:
+                    continue
+                cout = fc_channels
+            else:  # conv<stage>_<i>
+                cout = stage_channels[int(name[len('conv')]) - 1]
+            out[name] = (cout, cin, kernel, kernel)
+            cin = cout
+        return out
+
+    @classmethod
+    def widths_of(cls, out_channels: Callable[[str], Optional[int]]
+                  ) -> Tuple[Optional[List[int]], Optional[int]]:
+        """``(stage_channels, fc_channels)`` of a weight file.
+
+        Args:
+            out_channels (Callable): Output channels of a layer of the file,
+                None where the file lacks the layer.
+
+        Returns:
+            tuple: The widths; None for what the file does not hold.
+        """
+        stages = [
+            out_channels(f'conv{stage}_1')
+            for stage in range(1, len(VGG16_STAGE_DEPTHS) + 1)
+        ]
+        return (None if None in stages else stages,
+                out_channels(cls.fc_layers[-1]))
+
+    @staticmethod
+    def output_size(name: str, size: int, first_pad: int = 100) -> int:
+        """Height (or width) of output ``name`` for an input of ``size``.
+
+        ``poolK`` after K ceil pools of the conv1_1-padded input; ``fc7``
+        after the 7x7 valid fc6 on pool5.
+        """
+        if name == 'fc7':
+            return fc_size(size, first_pad)
+        return pooled_size(size, first_pad, int(name[len('pool'):]))
 
     def __init__(self,
                  in_channels: int = 3,

@@ -7,8 +7,9 @@ from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.utils import ConfigType, SampleList
 from torch import Tensor
 
-from ..utils.caffe_geometry import (bilinear_kernel, caffe_crop, fc_size,
-                                    input_hw, pooled_size)
+from ..backbones.vgg16_caffe import VGG16Caffe
+from ..net_description import NetDescription, register_head
+from ..utils.caffe_geometry import bilinear_kernel, caffe_crop, input_hw
 from .head_layers import HeadLayer, ScoreLayer, UpscoreLayer
 
 IntOrSeq = Union[int, Sequence[int]]
@@ -41,9 +42,17 @@ class CaffeFCNHead(BaseDecodeHead):
     ``forward(inputs)`` without a size returns the uncropped output blob
     (the Caffe ``upscore*`` blob).
 
-    Each subclass declares its layers in :attr:`layers` (Caffe names,
-    upscore kernels and strides, skip crop offsets) and writes its own
-    ``forward``; this class builds the declared layers. Unlike
+    Each subclass declares what it is and writes its own ``forward``; this
+    class builds the declared layers, and the net table, the converters and
+    the weights hook read the declarations (defining the class registers
+    it):
+
+    - :attr:`nets`: the nets it builds (name, title, the net it is staged
+      from, Caffe release, pytorch-fcn class, fixed skip scales);
+    - :attr:`layers`: its Caffe layers (names, upscore kernels and strides,
+      skip crop offsets) and :attr:`final_crop_offset`;
+    - :attr:`trunk`: the backbone class whose geometry the crop offsets
+      assume. Unlike
     ``BaseDecodeHead``, no ``conv_seg`` is kept: the 1x1 score layers keep
     their Caffe names (``score_fr``, ``score_pool4``, ``score_pool3``).
 
@@ -84,13 +93,21 @@ class CaffeFCNHead(BaseDecodeHead):
             ``ignore_index``, ...).
     """
 
-    #: Name of the reference net the head builds (``'fcn32s'`` ...).
-    reference_net: str = ''
+    #: The nets this head builds; the first is the one built with no fixed
+    #: scale, each other one when its ``fixed_scales`` are set.
+    nets: Tuple[NetDescription, ...] = ()
     #: The head's layers in forward order; set by each subclass.
     layers: Tuple[HeadLayer, ...] = ()
     #: Offset of the final Caffe crop to the input size; set by each
     #: subclass.
     final_crop_offset: int = 0
+    #: The trunk the Caffe crop offsets are computed for.
+    trunk: type = VGG16Caffe
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get('nets'):
+            register_head(cls)
 
     def __init__(self,
                  in_channels: IntOrSeq,
@@ -153,14 +170,26 @@ class CaffeFCNHead(BaseDecodeHead):
             self.add_module(layer.name, self._in_memory_format(module))
 
     @property
+    def description(self) -> NetDescription:
+        """The declared net this head computes (see :attr:`nets`).
+
+        A net with ``fixed_scales`` (e.g. FCN-8s at-once) when one of its
+        scale arguments is not 1, else the first of :attr:`nets`.
+        """
+        for net in self.nets[1:]:
+            if any(getattr(self, name) != 1 for name, _ in net.fixed_scales):
+                return net
+        return self.nets[0]
+
+    @property
     def net_name(self) -> str:
         """The net this head computes, e.g. ``'fcn8s-atonce'``.
 
         ``'-plain'`` is appended with ``align='plain'``; the backbone's
         switches are added by :func:`fcn_plugin.models.net_name_of`.
         """
-        return self.reference_net + ('-plain' if self.align == 'plain'
-                                     else '')
+        return self.description.name + ('-plain' if self.align == 'plain'
+                                        else '')
 
     def _in_memory_format(self, layer: nn.Module) -> nn.Module:
         """``layer`` in the head's memory format (see ``channels_last``)."""
@@ -264,10 +293,10 @@ class CaffeFCNHead(BaseDecodeHead):
                           size: Tuple[int, int]) -> None:
         """Fail clearly if ``size`` cannot be the input of these features.
 
-        The Caffe crop offsets are those of the pad-100 VGG16 trunk with
-        fc6/fc7; a size that does not produce the fc7 map at hand would
-        crop the wrong window. (With ``align='plain'`` the output check in
-        ``_output`` applies instead.)
+        The Caffe crop offsets are those of :attr:`trunk` in its reference
+        form (for VGG16: pad 100, with fc6/fc7); a size that does not
+        produce the feature maps at hand would crop the wrong window. (With
+        ``align='plain'`` the output check in ``_output`` applies instead.)
         """
         if self.align != 'caffe_crop':
             return
@@ -275,21 +304,19 @@ class CaffeFCNHead(BaseDecodeHead):
         # inputs come fine to coarse, score layers coarse to fine
         for feat, spec in zip(reversed(self._transform_inputs(inputs)),
                               scores):
-            if spec.reads == 'fc7':
-                expected = (fc_size(size[0]), fc_size(size[1]))
-            else:  # 'pool3' -> 3 pools
-                pools = int(spec.reads[len('pool'):])
-                expected = (pooled_size(size[0], 100, pools),
-                            pooled_size(size[1], 100, pools))
+            expected = (self.trunk.output_size(spec.reads, size[0]),
+                        self.trunk.output_size(spec.reads, size[1]))
             if tuple(feat.shape[-2:]) != expected:
                 raise ValueError(
                     f'{type(self).__name__}: an input of {size[0]}x'
                     f'{size[1]} gives a {expected[0]}x{expected[1]} '
-                    f'{spec.reads} map with the pad-100 VGG16 trunk, but '
-                    f'the features are {feat.shape[-2]}x{feat.shape[-1]}. '
-                    'The image metas do not describe the network input, or '
-                    'the backbone is not VGG16Caffe with first_pad=100 and '
-                    "with_fc=True (use align='plain' for other trunks).")
+                    f'{spec.reads} map with the {self.trunk.net.title} the '
+                    'Caffe crops are computed for, but the features are '
+                    f'{feat.shape[-2]}x{feat.shape[-1]}. The image metas do '
+                    'not describe the network input, or the backbone is not '
+                    f'{self.trunk.__name__} in its reference form '
+                    f'({self.trunk.reference_form}; use align=\'plain\' for '
+                    'other trunks).')
 
     def loss(self, inputs: Tuple[Tensor], batch_data_samples: SampleList,
              train_cfg: ConfigType) -> dict:

@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..net_description import NetDescription
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
 from .head_layers import ScoreLayer, UpscoreLayer
 
@@ -27,7 +28,9 @@ class FCN16sHead(CaffeFCNHead):
         **kwargs: See :class:`CaffeFCNHead` (``align``, ``init``, ...).
     """
 
-    reference_net = 'fcn16s'
+    nets = (NetDescription('fcn16s', 'FCN-16s', staged_from='fcn32s',
+                           caffe_release='fcn16s-heavy-pascal.caffemodel',
+                           torchfcn_arch='FCN16s'), )
     layers = (
         ScoreLayer('score_fr', reads='fc7'),
         UpscoreLayer('upscore2', kernel=4, stride=2),

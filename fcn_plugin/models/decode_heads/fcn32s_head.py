@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..net_description import NetDescription
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
 from .head_layers import ScoreLayer, UpscoreLayer
 
@@ -22,7 +23,9 @@ class FCN32sHead(CaffeFCNHead):
         **kwargs: See :class:`CaffeFCNHead` (``align``, ``init``, ...).
     """
 
-    reference_net = 'fcn32s'
+    nets = (NetDescription('fcn32s', 'FCN-32s', staged_from='vgg16',
+                           caffe_release='fcn32s-heavy-pascal.caffemodel',
+                           torchfcn_arch='FCN32s'), )
     layers = (
         ScoreLayer('score_fr', reads='fc7'),
         UpscoreLayer('upscore', kernel=64, stride=32),

@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..net_description import NetDescription
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
 from .head_layers import ScoreLayer, UpscoreLayer
 
@@ -33,7 +34,18 @@ class FCN8sHead(CaffeFCNHead):
         **kwargs: See :class:`CaffeFCNHead` (``align``, ``init``, ...).
     """
 
-    reference_net = 'fcn8s'
+    nets = (
+        NetDescription('fcn8s', 'FCN-8s', staged_from='fcn16s',
+                       caffe_release='fcn8s-heavy-pascal.caffemodel',
+                       torchfcn_arch='FCN8s'),
+        # All skips trained together from the trunk, the skip features
+        # brought to fc7's magnitude by fixed Scale layers.
+        NetDescription('fcn8s-atonce', 'FCN-8s at-once', staged_from='vgg16',
+                       caffe_release='fcn8s-atonce-pascal.caffemodel',
+                       torchfcn_arch='FCN8sAtOnce',
+                       fixed_scales=(('scale_pool4', 0.01),
+                                     ('scale_pool3', 0.0001))),
+    )
     layers = (
         ScoreLayer('score_fr', reads='fc7'),
         UpscoreLayer('upscore2', kernel=4, stride=2),
@@ -50,8 +62,6 @@ class FCN8sHead(CaffeFCNHead):
     )
     #: upscore8 maps input pixel x to x + 31.
     final_crop_offset = 31
-    #: The fixed Scale constants of ``voc-fcn8s-atonce``.
-    atonce_scales = dict(scale_pool4=0.01, scale_pool3=0.0001)
 
     def __init__(self,
                  in_channels: IntOrSeq = (256, 512, 4096),
@@ -62,14 +72,6 @@ class FCN8sHead(CaffeFCNHead):
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
         self.scale_pool4 = scale_pool4
         self.scale_pool3 = scale_pool3
-
-    @property
-    def net_name(self) -> str:
-        """``'fcn8s'``, or ``'fcn8s-atonce'`` when a skip is scaled."""
-        name = super().net_name
-        if self.scale_pool4 != 1 or self.scale_pool3 != 1:
-            name = name.replace('fcn8s', 'fcn8s-atonce', 1)
-        return name
 
     def forward(self,
                 inputs: Sequence[Tensor],

@@ -9,10 +9,12 @@ from fcn_plugin.converters import WeightFileError
 from fcn_plugin.engine import plan_load
 from fcn_plugin.models.utils import bilinear_kernel
 from fcn_plugin.utils.safe_checkpoint import load_from_local
-from ..conftest import build_model
+from fcn_tools.synthetic import make_synthetic_voc
+from ..conftest import build_model, randomize
 from ..runner_utils import tiny_runner_cfg, write_tiny_voc
-from .sources import (caffe_weights, run_tool, torchfcn_state_dict,
-                      torchvision_state_dict)
+from ..test_converters.sources import (caffe_weights, run_tool,
+                                       torchfcn_state_dict,
+                                       torchvision_state_dict)
 
 HOOK = [dict(type='FCNWeightsHook')]
 FROZEN = dict(type='OptimWrapper',
@@ -144,6 +146,71 @@ def test_class_count_mismatch_message(tmp_path):
     msg = str(err.value)
     assert 'x.pth' in msg and 'decode_head.score_fr.weight' in msg
     assert '60 classes' in msg and 'num_classes=21' in msg
+    # When training, the message names the option that allows it.
+    with pytest.raises(WeightFileError, match='new_classes=True'):
+        plan_load(shapes(build_model('fcn16s')), 'fcn16s', sd, 'x.pth',
+                  staged=True)
+
+
+def test_new_classes_keeps_the_trunk_and_restarts_the_head():
+    """A 21-class FCN-16s file into a 7-class FCN-8s (new_classes)."""
+    sd = randomize(build_model('fcn16s')).state_dict()
+    plan = plan_load(shapes(build_model('fcn8s', num_classes=7)), 'fcn8s',
+                     sd, 'x.pth', staged=True, new_classes=True)
+    head = {k for k in sd if k.startswith('decode_head.')}
+    assert set(plan.reset) == head - {'decode_head.upscore16.weight'}
+    assert plan.skipped == ['decode_head.upscore16.weight']
+    assert set(plan.dropped) == head
+    assert set(plan.copied) == {k for k in sd if k.startswith('backbone.')}
+    assert plan.classes == (21, 7)
+    assert 'started afresh for 7 classes (the file has 21' in \
+        plan.describe('x.pth', 'fcn8s')
+    # Same net, other classes: also a fine-tuning start.
+    plan = plan_load(shapes(build_model('fcn16s', num_classes=7)), 'fcn16s',
+                     sd, 'x.pth', staged=True, new_classes=True)
+    assert set(plan.reset) == head and not plan.kept
+    # A trunk file fits any class count, with or without the option.
+    trunk = {k: v for k, v in sd.items() if k.startswith('backbone.')}
+    plan = plan_load(shapes(build_model('fcn32s', num_classes=150)),
+                     'fcn32s', trunk, 'vgg.pth', staged=True)
+    assert plan.source_net == 'vgg16' and not plan.reset
+
+
+def test_new_classes_through_the_runner(tmp_path, voc):
+    """load_from a 21-class FCN-32s into a 5-class FCN-16s run."""
+    src = converted(tmp_path, 'fcn32s', seed=5)
+    # Labels 0..4: objects of VOC classes 1 and 3 only.
+    data = make_synthetic_voc(tmp_path / 'five', 2, size=(24, 32),
+                              classes=(1, 3), official_only=True)
+    cfg_hook = [dict(type='FCNWeightsHook', new_classes=True)]
+    cfg = tiny_runner_cfg(tmp_path / 'work', data, net='fcn16s', max_iters=1,
+                          custom_hooks=cfg_hook, load_from=str(src),
+                          optim_wrapper=FROZEN)
+    cfg.model.decode_head.num_classes = 5
+    r = Runner.from_cfg(cfg)
+    r.train()
+    state = r.model.state_dict()
+    ckpt = torch.load(src, weights_only=True)['state_dict']
+    for key, value in ckpt.items():
+        if key.startswith('backbone.'):
+            assert torch.equal(state[key], value), key
+    assert state['decode_head.score_fr.weight'].shape[0] == 5
+    assert not state['decode_head.score_fr.weight'].any()
+    assert torch.equal(state['decode_head.upscore2.weight'],
+                       bilinear_kernel(5, 4))
+    hook = next(h for h in r.hooks if type(h).__name__ == 'FCNWeightsHook')
+    assert hook.last_plan.reset == ['decode_head.score_fr.weight',
+                                    'decode_head.score_fr.bias']
+    assert hook.last_plan.skipped == ['decode_head.upscore.weight']
+    # Without the option the same run stops before training, both counts
+    # named.
+    cfg.custom_hooks = HOOK
+    cfg.work_dir = str(tmp_path / 'work2')
+    with pytest.raises(WeightFileError) as err:
+        Runner.from_cfg(cfg).train()
+    msg = str(err.value)
+    assert '21 classes' in msg and 'num_classes=5' in msg
+    assert 'new_classes=True' in msg and str(src) in msg
 
 
 def test_staged_plan_8s_from_16s():

@@ -1,1 +1,0 @@
-"""Deployment tools: ONNX export (``pytorch2onnx.py``) and its library."""
