@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping
 import torch
 
 from ..errors import WeightFileError
-from ..utils.atomic_io import atomic_path
+from ..utils.atomic_io import NoSpaceError, atomic_path
 from ..utils.safe_checkpoint import safe_load
 
 
@@ -114,5 +114,16 @@ def save_checkpoint(state_dict: Mapping[str, torch.Tensor],
         with atomic_path(dst) as tmp:
             torch.save(ckpt, tmp)
             torch.load(tmp, map_location='cpu', weights_only=True, mmap=True)
+    except NoSpaceError as err:  # names dst and says it is unchanged
+        raise WeightFileError(f'{err}; free space or write elsewhere') \
+            from None
     except OSError as err:
         raise WeightFileError(f'{dst}: cannot write: {err}') from None
+    except RuntimeError as err:
+        # torch.save reports a failed write (e.g. a full disk) as a
+        # RuntimeError from its zip writer; atomic_path removed the rest.
+        if 'write' not in str(err):
+            raise
+        raise WeightFileError(
+            f'{dst}: cannot write (is the disk full?): {err}; {dst} is '
+            'unchanged and no partial file remains') from None

@@ -1,18 +1,72 @@
 """MMEngine's ``CheckpointHook`` with crash-safe checkpoint files."""
 import os
+import os.path as osp
+import shlex
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Iterator, Optional, Union
 
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 from mmseg.registry import HOOKS
 
-from fcn_plugin.utils.atomic_io import atomic_write, stale_tmp_files
+from fcn_plugin.utils.atomic_io import (NoSpaceError, atomic_write,
+                                        stale_tmp_files)
+from .mmengine_patches import RECORD_NAME
 
 #: MMEngine's message-hub key for the steps of the kept checkpoints.
 KEEP_KEY = 'keep_ckpt_ids'
+
+
+class CheckpointNoSpaceError(NoSpaceError):
+    """A checkpoint save found the disk full; the earlier files are intact.
+
+    Raised by :class:`FCNCheckpointHook` in place of the
+    :class:`~fcn_plugin.utils.atomic_io.NoSpaceError` of the failed write.
+    Its message is one line: the file that was being written, that nothing
+    partial was left, then ``advice``: the last complete checkpoint (or
+    that there is none yet) and how to go on.
+
+    Args:
+        code (int): ``errno`` of the failed write (``errno.ENOSPC``).
+        strerror (str): Its text, e.g. ``No space left on device``.
+        filename (str): The file that was being written.
+        advice (str): What is intact and the command that resumes.
+    """
+
+    def __init__(self,
+                 code: int,
+                 strerror: str,
+                 filename: str,
+                 advice: str = '') -> None:
+        super().__init__(code, strerror, filename)
+        self.advice = advice
+
+    def __str__(self) -> str:
+        return (f'checkpoint save failed: cannot write {self.filename}: '
+                f'[Errno {self.errno}] {self.strerror}; no partial file '
+                f'remains. {self.advice}')
+
+
+def recorded_checkpoint(work_dir: str) -> Optional[str]:
+    """The existing checkpoint ``work_dir/last_checkpoint`` names, or None.
+
+    Args:
+        work_dir (str): The run's work dir.
+
+    Returns:
+        str | None: The recorded checkpoint path, or None when there is no
+        record, it is empty, or the file it names is gone.
+    """
+    record = osp.join(work_dir, RECORD_NAME)
+    try:
+        with open(record) as f:
+            path = f.read().strip()
+    except OSError:
+        return None
+    return path if path and osp.isfile(path) else None
 
 
 @register_backend('fcn_atomic_local')
@@ -54,7 +108,12 @@ class FCNCheckpointHook(CheckpointHook):
     - removes an outdated checkpoint only after the new one and the
       record are written (in its ``after_train_iter`` /
       ``after_train_epoch`` / ``after_val_epoch``, after MMEngine's save);
-    - removes (and reports) temporary files a killed save left behind.
+    - removes (and reports) temporary files a killed save left behind;
+    - stops a save that finds the disk full with one
+      :class:`CheckpointNoSpaceError` whose message names the file being
+      written, the last complete checkpoint (the one ``last_checkpoint``
+      names, left intact) and the ``tools/train.py ... --resume`` command
+      that goes on from it.
 
     The kept steps are recorded under MMEngine's own message-hub key
     (``keep_ckpt_ids``), so runs resume with either hook. Use it in place
@@ -120,21 +179,40 @@ class FCNCheckpointHook(CheckpointHook):
                          outputs: Optional[dict] = None) -> None:
         """Save as MMEngine does, then drop the outdated checkpoint."""
         saved = self.last_ckpt
-        super().after_train_iter(runner, batch_idx, data_batch, outputs)
+        with self._explain_no_space(runner):
+            super().after_train_iter(runner, batch_idx, data_batch, outputs)
         self._after_save(runner, saved, runner.iter + 1)
 
     def after_train_epoch(self, runner) -> None:
         """Save as MMEngine does, then drop the outdated checkpoint."""
         saved = self.last_ckpt
-        super().after_train_epoch(runner)
+        with self._explain_no_space(runner):
+            super().after_train_epoch(runner)
         self._after_save(runner, saved, runner.epoch + 1)
 
     def after_val_epoch(self, runner, metrics) -> None:
         """Save the best as MMEngine does, then drop outdated files."""
         saved = self.last_ckpt
-        super().after_val_epoch(runner, metrics)
+        with self._explain_no_space(runner):
+            super().after_val_epoch(runner, metrics)
         self._after_save(runner, saved,
                          runner.epoch if self.by_epoch else runner.iter)
+
+    @contextmanager
+    def _explain_no_space(self, runner) -> Iterator[None]:
+        """Turn a full disk in a save into a :class:`CheckpointNoSpaceError`.
+
+        The atomic writes have left every earlier file as it was; the
+        error adds which checkpoint that is and how to resume from it.
+        """
+        try:
+            yield
+        except CheckpointNoSpaceError:
+            raise
+        except NoSpaceError as err:
+            raise CheckpointNoSpaceError(
+                err.errno, err.strerror, err.filename,
+                no_space_advice(runner)) from err
 
     def _after_save(self, runner, saved: Optional[str], step: int) -> None:
         """Record ``step`` if a checkpoint was saved; drop old ones."""
@@ -157,3 +235,47 @@ class FCNCheckpointHook(CheckpointHook):
                     # checkpoints saved by deepspeed are directories
                     self.file_backend.rmtree(path)
         runner.message_hub.update_info(KEEP_KEY, list(self.kept_steps))
+
+
+def no_space_advice(runner) -> str:
+    """What is intact after a save found the disk full, and how to go on.
+
+    Args:
+        runner (Runner): The runner whose save failed.
+
+    Returns:
+        str: Names the last complete checkpoint (recorded in the work
+        dir's ``last_checkpoint``, else the one the run resumed from), or
+        says there is none yet, and gives the ``tools/train.py`` command
+        that resumes (``--resume`` or ``--resume PATH``) after space is
+        freed, or in a work dir on another disk.
+    """
+    work_dir = runner.work_dir
+    record = osp.join(work_dir, RECORD_NAME)
+    config = getattr(runner.cfg, 'filename', None) or 'CONFIG'
+    train = f'python tools/train.py {shlex.quote(str(config))}'
+    elsewhere = (f'or set a work_dir on another disk and run `{train} '
+                 '--work-dir OTHER_DIR')
+    intact = recorded_checkpoint(work_dir)
+    if intact is not None:
+        return (f'The last complete checkpoint, {intact} (named by '
+                f'{record}), is intact. To go on from it, free space on the '
+                f'disk of {work_dir} and run `{train} --work-dir '
+                f'{shlex.quote(work_dir)} --resume`, {elsewhere} --resume '
+                f'{shlex.quote(intact)}` (with the other options of this '
+                'run).')
+    load_from = runner.cfg.get('load_from', None)
+    if runner.cfg.get('resume', False) and load_from and osp.isfile(
+            load_from):
+        return (f'No checkpoint was saved in {work_dir} yet; the one this '
+                f'run resumed from, {load_from}, is intact. To go on from '
+                f'it, free space on the disk of {work_dir} and run `{train} '
+                f'--work-dir {shlex.quote(work_dir)} --resume '
+                f'{shlex.quote(load_from)}`, {elsewhere} --resume '
+                f'{shlex.quote(load_from)}` (with the other options of this '
+                'run).')
+    return (f'No checkpoint of this run was saved yet (none is recorded in '
+            f'{record}), so there is nothing to resume: free space on the '
+            f'disk of {work_dir} and start again with `{train} --work-dir '
+            f'{shlex.quote(work_dir)}`, {elsewhere}` (with the other options '
+            'of this run).')

@@ -7,7 +7,12 @@ written under a hidden temporary name next to the target and renamed over
 it (``os.replace``, atomic within one file system). A process killed while
 writing leaves at most a ``.NAME.*.tmp`` file (see :func:`stale_tmp_files`);
 the target is either the old file or the complete new one.
+
+A write refused for lack of space (a full disk or quota) raises
+:class:`NoSpaceError`, which names the target and says that it was left as
+it was; the temporary file is removed, so nothing partial remains.
 """
+import errno
 import os
 import os.path as osp
 import uuid
@@ -19,6 +24,30 @@ from typing import Iterator, List, Union
 TMP_SUFFIX = '.tmp'
 
 PathLike = Union[str, Path]
+
+#: ``errno`` values of a write refused for lack of space: the disk, or the
+#: user's quota on it, is full.
+NO_SPACE_ERRNOS = frozenset(
+    code for code in (errno.ENOSPC, getattr(errno, 'EDQUOT', None))
+    if code is not None)
+
+
+class NoSpaceError(OSError):
+    """An atomic write found no space left; its target is as it was.
+
+    Raised by :func:`atomic_path` and :func:`atomic_write` in place of the
+    ``OSError`` of the failed write (``errno.ENOSPC``, ``errno.EDQUOT``),
+    with the same ``errno`` and ``strerror`` and the target as
+    ``filename``; the temporary file has been removed. Built as
+    ``NoSpaceError(errno, strerror, filename)``, like any ``OSError``. Its
+    message reads ``cannot write TARGET: [Errno 28] No space left on
+    device; TARGET is unchanged and no partial file remains``.
+    """
+
+    def __str__(self) -> str:
+        return (f'cannot write {self.filename}: [Errno {self.errno}] '
+                f'{self.strerror}; {self.filename} is unchanged and no '
+                'partial file remains')
 
 
 def fsync_file(fileobj) -> None:
@@ -61,20 +90,27 @@ def atomic_path(path: PathLike, durable: bool = True) -> Iterator[str]:
     Yields:
         str: The temporary path to write.
 
+    Raises:
+        NoSpaceError: The disk (or quota) was full; ``path`` is as it was
+            and the temporary file is removed.
+
     Example:
         >>> with atomic_path('out/model.pth') as tmp:
         ...     torch.save(checkpoint, tmp)
     """
     path = osp.abspath(os.fspath(path))
     folder, name = osp.split(path)
-    os.makedirs(folder, exist_ok=True)
     tmp = osp.join(folder, f'.{name}.{uuid.uuid4().hex[:12]}{TMP_SUFFIX}')
     try:
+        os.makedirs(folder, exist_ok=True)
         yield tmp
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if osp.lexists(tmp):
             os.remove(tmp)
+        if (isinstance(err, OSError) and not isinstance(err, NoSpaceError)
+                and err.errno in NO_SPACE_ERRNOS):
+            raise NoSpaceError(err.errno, err.strerror, path) from err
         raise
     if durable:
         sync_dir(folder)
@@ -93,6 +129,9 @@ def atomic_write(path: PathLike,
         data (bytes | str): The content; ``str`` is encoded with
             ``encoding``.
         encoding (str): Encoding of text data. Defaults to 'utf-8'.
+
+    Raises:
+        NoSpaceError: The disk (or quota) was full; ``path`` is as it was.
     """
     if isinstance(data, str):
         data = data.encode(encoding)
