@@ -12,10 +12,44 @@ from fcn_plugin.errors import NonFiniteLossError
 
 HINT = ('Lower the learning rate (optim_wrapper.optimizer.lr) or clip '
         'gradients (optim_wrapper.clip_grad), and check the data (labels '
-        'outside 0..num_classes-1 other than the ignore index 255, images '
+        'outside 0..num_classes-1 other than the ignore index, images '
         'that fail to load). For the paper recipe, lr=1e-10 with the '
         "summed loss (loss_decode reduction='sum') is right; a mean loss "
         "(reduction='mean') takes rates around 1e-3.")
+#: The model base with a mean loss, for MMSeg's schedules.
+MEAN_LOSS_BASE = 'configs/_base_/models/fcn8s-atonce_vgg16_mean-loss.py'
+#: Above this lr a summed (Caffe) loss is the likely cause.
+SUMMED_LOSS_MAX_LR = 1e-6
+
+
+def _summed_loss_hint(runner) -> Optional[str]:
+    """What to change when a summed loss meets a modern learning rate.
+
+    The paper's unnormalised loss grows with the pixel count, so it only
+    trains at lr 1e-10..1e-14; MMSeg's schedules (lr 1e-2) make it diverge
+    within a few iterations.
+    """
+    model = getattr(runner, 'model', None)
+    model = getattr(model, 'module', model)
+    losses = getattr(getattr(model, 'decode_head', None), 'loss_decode',
+                     None)
+    losses = list(losses) if isinstance(losses, torch.nn.ModuleList) \
+        else [losses]
+    if not any(getattr(loss, 'reduction', None) == 'sum' for loss in losses):
+        return None
+    try:
+        lrs = runner.optim_wrapper.get_lr()['lr']
+    except (AttributeError, KeyError, TypeError):
+        return None
+    lr = max(lrs)
+    if lr <= SUMMED_LOSS_MAX_LR:
+        return None
+    return (f"The model has the paper's summed loss (decode_head.loss_decode "
+            f"reduction='sum'), which only trains at lr 1e-10..1e-14, but "
+            f'the lr is {lr:g}. With an MMSeg schedule use the mean-loss '
+            f'model base {MEAN_LOSS_BASE} (or set model.decode_head.'
+            "loss_decode.reduction='mean'); see the README, 'Your own "
+            "dataset'.")
 
 
 def _bad_values(values: Mapping[str, Any]) -> Dict[str, float]:
@@ -100,6 +134,8 @@ class FCNNanGuardHook(Hook):
             with open(record) as f:
                 last = f.read().strip() or None
         kept = f' The last checkpoint, {last}, is kept.' if last else ''
-        message = f'Training stopped: {what}.{kept} {HINT}'
+        summed = _summed_loss_hint(runner)
+        hint = f'{summed} {HINT}' if summed else HINT
+        message = f'Training stopped: {what}.{kept} {hint}'
         runner.logger.error(message)
         raise NonFiniteLossError(message)

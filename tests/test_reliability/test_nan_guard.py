@@ -78,3 +78,27 @@ def test_nan_weights_are_never_saved(tmp_path):
     with pytest.raises(NonFiniteLossError, match='weights are not finite'):
         hook.before_save_checkpoint(runner, bad)
     FCNNanGuardHook(check_weights=False).before_save_checkpoint(runner, bad)
+
+
+def test_summed_loss_at_a_modern_lr_points_to_the_mean_loss_base(tmp_path):
+    """The Caffe summed loss under an MMSeg schedule: say what to change."""
+    from mmseg.models.losses import CrossEntropyLoss
+
+    from fcn_plugin.engine.nan_guard_hook import MEAN_LOSS_BASE
+    from ..conftest import ROOT
+    assert (ROOT / MEAN_LOSS_BASE).is_file()
+    hook = FCNNanGuardHook()
+    for reduction, lr, named in (('sum', 0.01, True), ('sum', 1e-10, False),
+                                 ('mean', 0.01, False)):
+        runner = fake_runner(f'nan_guard_{reduction}_{lr}', tmp_path)
+        head = SimpleNamespace(loss_decode=CrossEntropyLoss(
+            reduction=reduction))
+        runner.model = SimpleNamespace(decode_head=head)
+        runner.optim_wrapper = SimpleNamespace(
+            get_lr=lambda lr=lr: dict(lr=[lr]))
+        with pytest.raises(NonFiniteLossError) as err:
+            hook.after_train_iter(runner, 7, outputs=dict(loss=math.nan))
+        msg = str(err.value)
+        assert (MEAN_LOSS_BASE in msg) == named, (reduction, lr)
+        assert ('the lr is 0.01' in msg) == named
+        assert 'Lower the learning rate' in msg
