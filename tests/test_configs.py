@@ -6,7 +6,7 @@ import pytest
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
-from fcn_plugin.datasets.synthetic import make_synthetic_voc
+from fcn_tools.synthetic import make_synthetic_voc
 from .conftest import CONFIGS
 
 #: The paper's nets keep the reference's names (fcn.berkeleyvision.org).
@@ -20,6 +20,11 @@ MMSEG_CONFIGS = [
     'fcn16s_vgg16_4xb2-40k_voc12aug-500x500.py',
     'fcn8s-atonce_vgg16_4xb2-40k_voc12aug-500x500.py',
     'fcn8s-atonce_vgg16_4xb2-amp-40k_voc12aug-500x500.py',
+] + [
+    # MMSeg's own dataset bases, and a folder of your own
+    'fcn8s-atonce_vgg16_4xb4-80k_ade20k-512x512.py',
+    'fcn8s-atonce_vgg16_4xb2-80k_cityscapes-512x1024.py',
+    'fcn8s-atonce_vgg16_1xb4-20k_custom-512x512.py',
 ]
 DEMO_CONFIGS = [
     'demo/fcn32s_vgg16-tiny_1xb2-1.2k_synthetic-voc-224x224.py',
@@ -35,6 +40,7 @@ BASE_CONFIGS = [
     '_base_/models/fcn16s_vgg16.py',
     '_base_/models/fcn8s_vgg16.py',
     '_base_/models/fcn8s-atonce_vgg16.py',
+    '_base_/models/fcn8s-atonce_vgg16_mean-loss.py',
     '_base_/models/torchvision_preprocessor.py',
     '_base_/schedules/demo_adam-poly_0.6k.py',
     '_base_/schedules/demo_adam-poly_1.2k.py',
@@ -59,7 +65,15 @@ EXPECTED = (PAPER_CONFIGS + MMSEG_CONFIGS + DEMO_CONFIGS + BASE_CONFIGS +
 MMSEG_NAME = re.compile(r'^(?P<algorithm>fcn(32s|16s|8s|8s-atonce))_'
                         r'(?P<backbone>vgg16)_(?P<gpus>\d+)xb(?P<batch>\d+)-'
                         r'(?P<schedule>(amp-)?(?P<iters>\d+)k)_'
-                        r'(?P<data>voc12aug)-(?P<h>\d+)x(?P<w>\d+)\.py$')
+                        r'(?P<data>voc12aug|ade20k|cityscapes|custom)-'
+                        r'(?P<h>\d+)x(?P<w>\d+)\.py$')
+#: The dataset each data name stands for, and its class count.
+DATA = {
+    'voc12aug': ('FCNVOCDataset', 21),
+    'ade20k': ('ADE20KDataset', 150),
+    'cityscapes': ('CityscapesDataset', 19),
+    'custom': ('BaseSegDataset', 3),
+}
 #: The decode head each algorithm name stands for (type, skip scales).
 HEADS = {
     'fcn32s': ('FCN32sHead', None, None),
@@ -96,7 +110,17 @@ def test_mmseg_names_say_what_the_config_does(name: str):
     assert cfg.model.data_preprocessor.size == crop
     crops = [t for t in cfg.train_pipeline if t.type == 'RandomCrop']
     assert [tuple(t.crop_size) for t in crops] == [crop]
-    assert cfg.train_dataloader.dataset.ann_file.endswith('trainaug.txt')
+    dataset_type, num_classes = DATA[match['data']]
+    assert cfg.train_dataloader.dataset.type == dataset_type
+    if match['data'] == 'voc12aug':
+        assert cfg.train_dataloader.dataset.ann_file.endswith('trainaug.txt')
+    # one class count for the head and the label check
+    assert head.num_classes == num_classes
+    checks = [
+        t for t in cfg.train_pipeline + cfg.test_pipeline
+        if t.type == 'CheckSegData'
+    ]
+    assert [t.num_classes for t in checks] == [num_classes] * 2
 
 
 #: {algorithm}_vgg16-tiny_1xb{B}-{schedule}_synthetic-voc-{H}x{W}.py
@@ -111,8 +135,7 @@ TINY_NAME = re.compile(r'^(?P<algorithm>fcn[\w-]+)_vgg16-tiny_'
 def test_tiny_names_say_batch_schedule_and_image_size(name: str):
     """Demo and study configs name their batch, their iterations and the
     size of the synthetic images they are trained on."""
-    from demo import DATA
-
+    from fcn_tools.demo import DATA
     from fcn_tools.variants.training import STUDY_DATA
     match = TINY_NAME.match(Path(name).name)
     assert match, name
@@ -149,6 +172,19 @@ def test_model_bases_merge_into_clean_heads(net, head_type, in_channels,
     assert head.loss_decode.reduction == 'sum'
 
 
+def test_mean_loss_base_changes_only_the_loss():
+    """The modern recipe's model base is the at-once net's, merged, with
+    MMSeg's mean cross-entropy."""
+    models = CONFIGS / '_base_/models'
+    path = models / 'fcn8s-atonce_vgg16_mean-loss.py'
+    assert '_delete_' not in path.read_text()
+    mean = Config.fromfile(str(path)).model.to_dict()
+    atonce = Config.fromfile(str(models / 'fcn8s-atonce_vgg16.py')).model
+    assert mean['decode_head'].pop('loss_decode') == dict(
+        atonce.decode_head.pop('loss_decode'), reduction='mean')
+    assert mean == atonce.to_dict()
+
+
 def _point_at(node, data_root: str):
     """Replace every data_root in a (nested) dataset config."""
     if isinstance(node, dict):
@@ -167,8 +203,23 @@ def synthetic_root(tmp_path_factory) -> str:
     return str(make_synthetic_voc(tmp_path_factory.mktemp('voc'), 4))
 
 
+@pytest.fixture(scope='module')
+def data_roots(tmp_path_factory, synthetic_root) -> dict:
+    """A tiny folder for each dataset type, in that dataset's layout."""
+    from .test_datasets.test_any_dataset import (write_ade20k,
+                                                 write_cityscapes,
+                                                 write_custom)
+    tmp = tmp_path_factory.mktemp('layouts')
+    return {
+        'FCNVOCDataset': synthetic_root,
+        'ADE20KDataset': str(write_ade20k(tmp / 'ade20k')),
+        'CityscapesDataset': str(write_cityscapes(tmp / 'cityscapes')),
+        'BaseSegDataset': str(write_custom(tmp / 'custom')),
+    }
+
+
 @pytest.mark.parametrize('name', EXPECTED)
-def test_config_loads_and_builds(name: str, synthetic_root: str):
+def test_config_loads_and_builds(name: str, data_roots: dict):
     """Each config builds its model and data through the registries."""
     from mmseg.registry import DATASETS, MODELS
     path = Path(CONFIGS / name)
@@ -188,7 +239,7 @@ def test_config_loads_and_builds(name: str, synthetic_root: str):
     for key in LOADERS:
         if isinstance(cfg.get(key), ConfigDict):
             dataset_cfg = cfg[key].dataset.to_dict()
-            _point_at(dataset_cfg, synthetic_root)
+            _point_at(dataset_cfg, data_roots[dataset_cfg['type']])
             dataset = DATASETS.build(dataset_cfg)
             assert len(dataset) > 0
             assert dataset[0]['inputs'].shape[0] == 3

@@ -11,6 +11,8 @@ from PIL import Image
 _JPEG_TAIL = 4096
 #: How many bad label values an error message lists.
 _SHOWN = 10
+#: MMSeg's void label (LoadAnnotations, losses, IoUMetric).
+_IGNORE = 255
 
 
 def _is_local(path: Optional[str]) -> bool:
@@ -70,9 +72,10 @@ class CheckSegData(BaseTransform):
     """Check the image and label a pipeline has just loaded.
 
     For the data of `Fully Convolutional Networks for Semantic Segmentation
-    <https://arxiv.org/abs/1605.06211>`_: placed right after MMSeg's stock
-    ``LoadImageFromFile`` and ``LoadAnnotations``, it stops on bad data with
-    one error naming the file, instead of training on it silently:
+    <https://arxiv.org/abs/1605.06211>`_, on any MMSeg dataset: placed right
+    after MMSeg's stock ``LoadImageFromFile`` and ``LoadAnnotations``, it
+    stops on bad data with one error naming the file, instead of training
+    on it silently:
 
     - a truncated JPEG (which OpenCV decodes with grey rows) by the file's
       missing end-of-image marker;
@@ -80,9 +83,18 @@ class CheckSegData(BaseTransform):
     - a colour-coded (RGB-painted) label instead of a single-channel
       (palette or grayscale) PNG of class indices;
     - a label whose size differs from its image's;
-    - label values outside ``0 .. num_classes - 1`` and ``ignore_index``
-      (with ``reduce_zero_label``, the file's values ``0 .. num_classes``;
-      values are reported as stored in the file).
+    - with ``num_classes`` given, label values outside
+      ``0 .. num_classes - 1`` and ``ignore_index`` (with the dataset's
+      ``reduce_zero_label``, read from the sample, the file's values
+      ``0 .. num_classes``; values are reported as stored in the file).
+
+    The class count is not part of a loaded sample (MMSeg keeps it in the
+    dataset's ``metainfo``), so it is an argument: give the same number as
+    ``model.decode_head.num_classes``, e.g. from one ``num_classes``
+    variable in the config. Without it, label values are not checked and
+    every other check still runs. The ignore index defaults to 255, the
+    void label of MMSeg's ``LoadAnnotations`` (which maps 0 to it under
+    ``reduce_zero_label``), losses and ``IoUMetric``.
 
     It also restores the 2-D shape of a ``1 x W`` or ``1 x 1`` label, which
     ``LoadAnnotations`` squeezes to ``(W,)`` or ``()``. Without a loaded
@@ -103,16 +115,20 @@ class CheckSegData(BaseTransform):
     - gt_seg_map (``(H, W)`` again if it was squeezed)
 
     Args:
-        num_classes (int): Number of classes. Defaults to 21 (VOC).
-        ignore_index (int): The void label. Defaults to 255.
+        num_classes (int, optional): Number of classes of the dataset and
+            the model. Defaults to None: label values are not checked.
+        ignore_index (int, optional): The void label. Defaults to None,
+            which is 255.
     """
 
-    def __init__(self, num_classes: int = 21, ignore_index: int = 255) -> None:
-        if not 0 < num_classes <= 256:
-            raise ValueError('CheckSegData: num_classes must be in 1..256, '
-                             f'got {num_classes}')
+    def __init__(self,
+                 num_classes: Optional[int] = None,
+                 ignore_index: Optional[int] = None) -> None:
+        if num_classes is not None and not 0 < num_classes <= 256:
+            raise ValueError('CheckSegData: num_classes must be in 1..256 '
+                             f'(or None), got {num_classes}')
         self.num_classes = num_classes
-        self.ignore_index = ignore_index
+        self.ignore_index = _IGNORE if ignore_index is None else ignore_index
 
     def transform(self, results: dict) -> dict:
         """Check ``results``; fix the shape of a squeezed label.
@@ -159,6 +175,8 @@ class CheckSegData(BaseTransform):
         results['gt_seg_map'] = label.reshape(h, w)
 
     def _check_values(self, results: dict) -> None:
+        if self.num_classes is None:
+            return
         label = results['gt_seg_map']
         if label.dtype == np.uint8:
             present = np.flatnonzero(np.bincount(label.ravel(), minlength=1))
@@ -171,7 +189,8 @@ class CheckSegData(BaseTransform):
         if not bad:
             return
         top = self.num_classes - 1
-        if results.get('reduce_zero_label'):
+        reduced = bool(results.get('reduce_zero_label'))
+        if reduced:
             # LoadAnnotations stored value - 1; report the file's values.
             bad = [v + 1 for v in bad]
             top += 1
@@ -180,7 +199,11 @@ class CheckSegData(BaseTransform):
         ]
         raise ValueError(
             f"label {results.get('seg_map_path')} has values {shown} "
-            f'outside 0..{top} and the ignore index {self.ignore_index}')
+            f'outside 0..{top} and the ignore index {self.ignore_index}; '
+            'fix the label, or set num_classes (CheckSegData and '
+            f'model.decode_head, now {self.num_classes}), ignore_index or '
+            f"the dataset's reduce_zero_label (now {reduced}) to match the "
+            'data')
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_classes={self.num_classes}, '

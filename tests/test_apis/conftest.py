@@ -47,6 +47,21 @@ def tiny_options(config: Path) -> Dict[str, object]:
     options['model.decode_head.in_channels'] = outs[index] if isinstance(
         index, int) else tuple(outs[i] for i in index)
     options['model.backbone.init_cfg'] = None  # no VGG16 file needed
+    # At most VOC's 21 classes: the fixed upscore layers cost C x C per
+    # pixel, and MMSeg's ADE20K / Cityscapes test Resize enlarges a
+    # 37x501 image to 151x2048.
+    options['model.decode_head.num_classes'] = min(
+        model.decode_head.num_classes, 21)
+    # ... and at most about 512 px wide (the same 1x scale for VOC-sized
+    # images): the APIs are what is tested, not the dataset's resolution.
+    cfg = _load(config)
+    for key in ('test_pipeline', 'test_dataloader.dataset.pipeline'):
+        pipeline = cfg
+        for part in key.split('.'):
+            pipeline = pipeline.get(part, {})
+        for i, step in enumerate(pipeline or []):
+            if step.get('type') == 'Resize' and 'scale' in step:
+                options[f'{key}.{i}.scale'] = (512, 128)
     return options
 
 
