@@ -1,7 +1,7 @@
 """A tiny synthetic VOC folder and Runner configs for CPU tests.
 
 The data come from the plugin's one synthetic-VOC writer
-(:func:`fcn_plugin.datasets.make_synthetic_voc`); the Runner settings are
+(:func:`fcn_tools.synthetic.make_synthetic_voc`); the Runner settings are
 those of ``tests/data/tiny_voc_runtime.py``, the runtime the tool tests'
 config files use.
 """
@@ -10,7 +10,7 @@ from typing import Optional, Tuple, Union
 
 from mmengine.config import Config
 
-from fcn_plugin.datasets import make_synthetic_voc
+from fcn_tools.synthetic import make_synthetic_voc
 from .conftest import model_cfg
 
 #: The Runner settings shared by every tiny test run.

@@ -1,29 +1,19 @@
 """Tests of tools/benchmark.py and its library (tiny nets, no timing)."""
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import pytest
 import torch
 
+from fcn_tools.benchmark import cli
 from fcn_tools.benchmark.cases import build_pair
 from fcn_tools.benchmark.checks import max_rel_diff, numeric_checks
 from fcn_tools.benchmark.flops import count_flops
 from fcn_tools.benchmark.memory import peak_rss_mb, reset_peak_rss, rss_mb
 from fcn_tools.benchmark.timing import interleaved, paired_ratio
 
-ROOT = Path(__file__).resolve().parents[1]
 RATIOS = ('inference', 'train_step', 'gflops_vs_matmul', 'peak_memory',
           'data_vs_model')
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'fcn_benchmark_tool', ROOT / 'tools/benchmark.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize('net',
@@ -112,8 +102,7 @@ def test_peak_rss_reset_tracks_new_allocations():
 
 def test_benchmark_end_to_end(tmp_path):
     out = tmp_path / 'bench.json'
-    tool = _load_tool()
-    tool.main([
+    cli.main([
         '--tiny', '--nets', 'fcn8s', '--shape', '1x3x24x32',
         '--memory-shape', '1x3x24x32', '--repeats', '1', '--warmup', '0',
         '--data-images', '2', '--data-size', '40x48', '--mm-size',
@@ -140,7 +129,7 @@ def test_benchmark_end_to_end(tmp_path):
 
 
 def test_model_options_reach_the_plugin():
-    args = _load_tool().parse_args([
+    args = cli.parse_args([
         '--model-options', 'backbone.fc_gemm=False',
         'backbone.channels_last=False'
     ])

@@ -1,4 +1,4 @@
-"""The tools' one-line error exit (fcn_plugin.errors.run_tool)."""
+"""The tools' one-line error exit (fcn_tools.errors.run_tool)."""
 import os
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from torch.utils.data import DataLoader, Dataset
 
-from fcn_plugin.errors import error_message, run_tool
+from fcn_tools.errors import error_message, run_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 LABEL_MESSAGE = ('label 2008_000007.png has values [50] outside 0..20 and '

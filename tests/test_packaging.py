@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fcn_plugin.datasets.synthetic import make_synthetic_voc
+from fcn_tools.synthetic import make_synthetic_voc
 from .conftest import CONFIGS, ROOT
 
 #: Files a build of the package reads (setup.cfg: README is the long

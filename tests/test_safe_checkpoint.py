@@ -164,3 +164,20 @@ def test_tools_refuse_in_one_line(evil, voc, tmp_path, entry):
     assert 'weights_only=False' not in proc.stdout + proc.stderr
     assert not marker.exists()
     assert not list(work.glob('*.pth'))
+
+
+def test_safe_loading_stays_off_on_another_mmengine(monkeypatch):
+    """The allowlist is MMEngine 0.10's: elsewhere MMEngine's own loader
+    stays, with a warning."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+
+    from fcn_plugin.utils import safe_checkpoint
+    assert CheckpointLoader._schemes[''] is safe_checkpoint.load_from_local
+    monkeypatch.setattr(CheckpointLoader, '_schemes', dict(mmengine=print))
+    monkeypatch.setattr(safe_checkpoint.mmengine, '__version__', '0.11.0')
+    with pytest.warns(UserWarning, match='found mmengine 0.11.0'):
+        assert safe_checkpoint.install() is False
+    assert CheckpointLoader._schemes == dict(mmengine=print)
+    monkeypatch.setattr(safe_checkpoint.mmengine, '__version__', '0.10.7')
+    assert safe_checkpoint.install() is True
+    assert CheckpointLoader._schemes[''] is safe_checkpoint.load_from_local

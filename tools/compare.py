@@ -28,11 +28,11 @@ from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS
 from tqdm import tqdm
 
-from fcn_plugin.datasets.voc_palette import colorize, save_palette_png
-from fcn_plugin.errors import run_tool
+from fcn_tools.errors import run_tool
 from fcn_tools.grid import make_grid
 from fcn_tools.images import list_images, read_label
 from fcn_tools.predict import load_segmentor, pred_label, predict
+from fcn_tools.voc_palette import colorize, save_palette_png
 
 # (image, ground truth or None, reduce_zero_label)
 Item = Tuple[Path, Optional[Path], bool]

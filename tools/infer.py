@@ -26,10 +26,10 @@ from mmseg.apis import MMSegInferencer
 from mmseg.registry import DATASETS
 from tqdm import tqdm
 
-from fcn_plugin.datasets.voc_palette import save_palette_png
-from fcn_plugin.errors import error_message, run_tool
 from fcn_plugin.models.segmentors import PRECISIONS, set_precision
+from fcn_tools.errors import error_message, run_tool
 from fcn_tools.images import list_images
+from fcn_tools.voc_palette import save_palette_png
 
 
 def parse_args() -> argparse.Namespace:
@@ -136,7 +136,7 @@ def main() -> None:
     images = list_images(args.input)
     cfg = load_config(args.config, args.cfg_options)
     if args.backend == 'onnxruntime':
-        from deployment.fcn_deploy.ort_infer import OrtImageSegmenter
+        from fcn_tools.deploy.ort_infer import OrtImageSegmenter
         segmenter = OrtImageSegmenter(cfg, args.checkpoint)
         palette = segmenter.dataset_meta['palette']
 

@@ -11,8 +11,8 @@ Examples:
 import argparse
 from pathlib import Path
 
-from fcn_plugin.errors import run_tool
 from fcn_tools.curves import plot_curves
+from fcn_tools.errors import run_tool
 
 
 def parse_args() -> argparse.Namespace:

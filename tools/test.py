@@ -19,10 +19,11 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.engine import init_cpu_dist
-from fcn_plugin.engine.resume_check import checkpoint_problem
-from fcn_plugin.errors import WeightFileError, run_tool
+from fcn_plugin.errors import WeightFileError
 from fcn_plugin.models.segmentors import PRECISIONS, set_precision
+from fcn_tools.dist_env import init_cpu_dist
+from fcn_tools.errors import run_tool
+from fcn_tools.resume_check import checkpoint_problem
 from fcn_tools.runner import (add_runner_args, build_runner, load_tool_config,
                               parse_runner_args)
 

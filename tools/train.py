@@ -24,9 +24,9 @@ from mmengine.device import (is_cuda_available, is_mlu_available,
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.engine import (check_resume_file, init_cpu_dist,
-                               latest_checkpoint)
-from fcn_plugin.errors import run_tool
+from fcn_tools.dist_env import init_cpu_dist
+from fcn_tools.errors import run_tool
+from fcn_tools.resume_check import check_resume_file, latest_checkpoint
 from fcn_tools.runner import (add_runner_args, build_runner, load_tool_config,
                               parse_runner_args)
 

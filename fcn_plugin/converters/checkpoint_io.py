@@ -5,6 +5,7 @@ from collections import OrderedDict
 from typing import Any, Dict, Mapping
 
 import torch
+from torch.nn.modules.utils import consume_prefix_in_state_dict_if_present
 
 from ..errors import WeightFileError
 from ..utils.atomic_io import NoSpaceError, atomic_path
@@ -66,11 +67,8 @@ def tensor_dict(obj: Any, path: str,
     if bad:
         raise WeightFileError(f'{path}: entries that are not tensors: ' +
                               ', '.join(map(str, bad)))
-    out = OrderedDict()
-    for key, value in obj.items():
-        if key.startswith('module.'):
-            key = key[len('module.'):]
-        out[key] = value
+    out = OrderedDict(obj)
+    consume_prefix_in_state_dict_if_present(out, 'module.')
     return out
 
 

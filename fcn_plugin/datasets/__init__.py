@@ -1,11 +1,5 @@
-"""PASCAL VOC data: checked dataset, data checks, synthetic VOC."""
-from .synthetic import make_synthetic_sbd, make_synthetic_voc
+"""PASCAL VOC data: the checked dataset and the data checks."""
 from .transforms import CheckSegData
 from .voc_dataset import FCNVOCDataset
-from .voc_palette import read_label_indices, save_palette_png, voc_palette
 
-__all__ = [
-    'FCNVOCDataset', 'CheckSegData', 'make_synthetic_voc',
-    'make_synthetic_sbd', 'voc_palette', 'read_label_indices',
-    'save_palette_png'
-]
+__all__ = ['FCNVOCDataset', 'CheckSegData']

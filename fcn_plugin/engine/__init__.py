@@ -7,12 +7,10 @@ internals and is installed here.
 """
 from fcn_plugin.errors import NonFiniteLossError
 from . import mmengine_patches
-from .dist_env import init_cpu_dist
 from .fcn_checkpoint_hook import AtomicLocalBackend, FCNCheckpointHook
 from .fcn_weights_hook import FCNWeightsHook
 from .iter_seed_hook import FCNIterSeedHook
 from .nan_guard_hook import FCNNanGuardHook
-from .resume_check import check_resume_file, latest_checkpoint
 from .weight_check import (LoadPlan, check_input, checkpoint_net,
                            converter_hint, missing_file_message, model_net,
                            plan_load)
@@ -22,7 +20,6 @@ mmengine_patches.install()
 __all__ = [
     'AtomicLocalBackend', 'FCNCheckpointHook', 'FCNIterSeedHook',
     'FCNNanGuardHook', 'FCNWeightsHook', 'LoadPlan', 'NonFiniteLossError',
-    'check_input', 'check_resume_file', 'checkpoint_net', 'converter_hint',
-    'init_cpu_dist', 'latest_checkpoint', 'missing_file_message',
+    'check_input', 'checkpoint_net', 'converter_hint', 'missing_file_message',
     'model_net', 'plan_load'
 ]

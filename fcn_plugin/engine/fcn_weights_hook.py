@@ -17,7 +17,9 @@ from .weight_check import (LoadPlan, check_input, load_for_check,
                            missing_file_message, model_net, plan_load,
                            preprocessor_input)
 
-#: The prefix MMEngine's ``Runner.load_checkpoint`` strips by default.
+#: The prefix MMEngine's ``Runner.load_checkpoint`` strips by default
+#: (its ``revise_keys``); the plan is made on the keys as MMEngine will load
+#: them, before it revises them.
 _MODULE_PREFIX = re.compile(r'^module\.')
 
 

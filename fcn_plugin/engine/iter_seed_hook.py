@@ -1,10 +1,9 @@
 """Per-iteration seeding, so a resumed run repeats the uninterrupted one."""
-import random
 from typing import Any, Iterator, Optional
 
 import numpy as np
-import torch
 from mmengine.hooks import Hook
+from mmengine.runner import set_random_seed
 from mmseg.registry import HOOKS
 
 from .mmengine_patches import wrap_train_batches
@@ -28,19 +27,13 @@ def iter_seed(seed: int, stream: int, index: int) -> int:
     return int(state.generate_state(1)[0])
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python's, NumPy's and PyTorch's global generators."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
 class SeededBatches:
     """Wrap a batch iterator to reseed before each batch is loaded.
 
     The ``k``-th batch (counted from the first, skipped ones included) is
-    loaded right after ``seed_everything(iter_seed(seed, DATA_STREAM,
-    k))``, so random transforms running in the main process
+    loaded right after ``set_random_seed(iter_seed(seed, DATA_STREAM,
+    k))`` (MMEngine's seeding of Python's, NumPy's and PyTorch's
+    generators), so random transforms running in the main process
     (``num_workers=0``) draw the same numbers whether the batch comes in
     an uninterrupted run or after a resume's skipping of trained batches.
     Worker processes are seeded by MMEngine's ``worker_init_fn`` and replay
@@ -60,7 +53,7 @@ class SeededBatches:
         return self
 
     def __next__(self) -> Any:
-        seed_everything(iter_seed(self.seed, DATA_STREAM, self.count))
+        set_random_seed(iter_seed(self.seed, DATA_STREAM, self.count))
         self.count += 1
         return next(self.batches)
 
@@ -114,4 +107,4 @@ class FCNIterSeedHook(Hook):
                           batch_idx: int,
                           data_batch: Any = None) -> None:
         """Seed the generators for this iteration's step."""
-        seed_everything(iter_seed(runner.seed, STEP_STREAM, runner.iter))
+        set_random_seed(iter_seed(runner.seed, STEP_STREAM, runner.iter))

@@ -150,10 +150,10 @@ def _class_change(model_shapes: Mapping[str, Sequence[int]], net: str,
     want = _classes(model_shapes)
     if have is None or want is None or have == want:
         return [], (have, want)
-    msg = (f'{source} holds {NET_TITLES[src_net]} weights for {have} '
-           f'classes, but the config builds {NET_TITLES[net]} for {want} '
-           f'classes (num_classes={want}; {CLASSES_KEY}: file '
-           f'{fmt_shape(state_dict[CLASSES_KEY].shape)}, model '
+    msg = (f'{source} holds {NET_TITLES[src_net]} weights, but the config '
+           f'builds {NET_TITLES[net]} with another class count: the file has '
+           f'{have} classes, the config num_classes={want} ({CLASSES_KEY}: '
+           f'file {fmt_shape(state_dict[CLASSES_KEY].shape)}, model '
            f'{fmt_shape(model_shapes[CLASSES_KEY])})')
     if not staged:
         raise WeightFileError(

@@ -15,13 +15,20 @@ resolves the statistics methods of ``HistoryBuffer``. Any other pickled
 object is refused with :class:`~fcn_plugin.errors.UnsafeCheckpointError`,
 which names the file and the object and says the file was not loaded;
 nothing changes outside MMEngine's loader.
+
+The allowlist is what MMEngine 0.10.x writes (the version pinned in
+requirements/stack.txt), and ``torch.serialization.safe_globals`` needs
+torch >= 2.5: on another MMEngine, or an older torch, :func:`install`
+warns and leaves MMEngine's loader as it is.
 """
 import os.path as osp
 import pickle
 import re
+import warnings
 import zipfile
 from typing import Any, Callable, List, Optional, Tuple, Union
 
+import mmengine
 import numpy as np
 import torch
 from mmengine.logging.history_buffer import HistoryBuffer
@@ -30,6 +37,8 @@ from mmengine.runner.checkpoint import CheckpointLoader
 from fcn_plugin.errors import UnsafeCheckpointError, WeightFileError
 
 SafeGlobal = Union[Callable, Tuple[Callable, str]]
+#: The MMEngine minor version whose checkpoints the allowlist describes.
+SUPPORTED_MMENGINE = '0.10.'
 
 
 def history_buffer_method(obj: Any, name: str) -> Callable:
@@ -176,7 +185,23 @@ def load_from_local(filename: str, map_location=None) -> Any:
     return safe_load(filename, map_location=map_location)
 
 
-def install() -> None:
-    """Register :func:`load_from_local` for MMEngine's local paths."""
+def install() -> bool:
+    """Register :func:`load_from_local` for MMEngine's local paths.
+
+    Returns:
+        bool: Whether it is registered; False (with a warning) on an
+        MMEngine other than 0.10.x or a torch without ``safe_globals``.
+    """
+    if not (mmengine.__version__.startswith(SUPPORTED_MMENGINE)
+            and hasattr(torch.serialization, 'safe_globals')):
+        warnings.warn(
+            f'fcn_plugin: safe checkpoint loading is written for mmengine '
+            f'{SUPPORTED_MMENGINE}x and torch >= 2.5, found mmengine '
+            f'{mmengine.__version__} and torch {torch.__version__}; '
+            "MMEngine's own checkpoint loader is left as it is. Install the "
+            'stack of requirements/stack.txt.',
+            stacklevel=2)
+        return False
     CheckpointLoader.register_scheme(
         prefixes='', loader=load_from_local, force=True)
+    return True

@@ -6,7 +6,7 @@ import numpy as np
 from mmseg.apis import MMSegInferencer
 from PIL import Image
 
-from fcn_plugin.datasets import voc_palette
+from fcn_tools.voc_palette import voc_palette
 from ..conftest import CONFIGS, ROOT
 from .conftest import SIZES, tiny_config, tiny_options, write_checkpoint
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import mmseg
 import pytest
 
-from fcn_plugin.datasets import make_synthetic_voc
+from fcn_tools.synthetic import make_synthetic_voc
 from ..conftest import CONFIGS
 from .conftest import SIZES, tiny_options
 

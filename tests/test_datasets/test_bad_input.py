@@ -16,7 +16,8 @@ from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from fcn_plugin.datasets import make_synthetic_voc, save_palette_png
+from fcn_tools.synthetic import make_synthetic_voc
+from fcn_tools.voc_palette import save_palette_png
 from ..conftest import CONFIGS, build_model
 from .conftest import CAFFE_MEAN
 

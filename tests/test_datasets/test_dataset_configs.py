@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from PIL import Image
 
-from fcn_plugin.datasets import read_label_indices
+from fcn_tools.voc_palette import read_label_indices
 from ..conftest import MODEL_CFGS
 from .conftest import CAFFE_MEAN, DATASET_CFGS
 

@@ -1,11 +1,11 @@
-"""tools/prepare_voc.py on a miniature VOC2012 tree and SBD release.
+"""tools/prepare_voc.py (fcn_tools.prepare_voc) on a miniature VOC2012 tree
+and SBD release.
 
 ``--download`` is tested against a local HTTP server on 127.0.0.1 that
 serves the miniature tree packed as the official archives.
 """
 import hashlib
 import http.server
-import importlib
 import io
 import os
 import re
@@ -23,9 +23,10 @@ import pytest
 from PIL import Image
 from scipy.io import loadmat
 
-from fcn_plugin.datasets import (make_synthetic_sbd, make_synthetic_voc,
-                                 read_label_indices, voc_palette)
-from .conftest import ROOT, load_tool
+from fcn_tools import download, prepare_voc
+from fcn_tools.synthetic import make_synthetic_sbd, make_synthetic_voc
+from fcn_tools.voc_palette import read_label_indices, voc_palette
+from .conftest import ROOT
 
 SIZE = (21, 27)
 
@@ -146,9 +147,8 @@ def test_cli_two_processes(sources, tmp_path):
 
 
 def test_copy_mode_and_rerun_skips_finished_files(sources, tmp_path):
-    tool = load_tool('prepare_voc')
     out = tmp_path / 'out'
-    first = tool.main(_argv(sources, out, '--link', 'copy'))
+    first = prepare_voc.main(_argv(sources, out, '--link', 'copy'))
     assert first == dict(images=10, labels=8, aug_labels=10, splits=6)
     img = out / 'VOC2012/JPEGImages' / f"{sources['voc_val'][0]}.jpg"
     assert not img.is_symlink()
@@ -162,7 +162,7 @@ def test_copy_mode_and_rerun_skips_finished_files(sources, tmp_path):
         p: p.stat().st_mtime_ns
         for p in out.rglob('*') if p.is_file() and not p.name.startswith('.')
     }
-    second = tool.main(_argv(sources, out, '--link', 'copy'))
+    second = prepare_voc.main(_argv(sources, out, '--link', 'copy'))
     assert second == dict(images=0, labels=0, aug_labels=1, splits=0)
     for path, stamp in stamps.items():
         assert path.stat().st_mtime_ns == stamp, path
@@ -172,10 +172,9 @@ def test_copy_mode_and_rerun_skips_finished_files(sources, tmp_path):
 
 
 def test_without_voc2011_list_warns_and_skips_seg11valid(sources, tmp_path):
-    tool = load_tool('prepare_voc')
     argv = _argv(sources, tmp_path)[:-2]
     with pytest.warns(UserWarning, match='voc2011-val'):
-        tool.main(argv)
+        prepare_voc.main(argv)
     sets = tmp_path / 'VOC2012/ImageSets/Segmentation'
     assert not (sets / 'seg11valid.txt').exists()
     assert (sets / 'sbd_train.txt').read_text().split() == \
@@ -183,7 +182,6 @@ def test_without_voc2011_list_warns_and_skips_seg11valid(sources, tmp_path):
 
 
 def test_official_counts_are_checked():
-    tool = load_tool('prepare_voc')
     splits = dict(
         train=['a'] * 1464,
         val=['b'] * 1449,
@@ -191,12 +189,12 @@ def test_official_counts_are_checked():
         sbd_train=['d'] * 8498)
     inputs = dict(voc_train=1464, voc_val=1449, sbd_train=8498, sbd_val=2857)
     with pytest.warns(UserWarning) as record:
-        bad = tool.check_counts(inputs, splits)
+        bad = prepare_voc.check_counts(inputs, splits)
     assert bad == ['trainaug: expected 10582, got 10581']
     assert 'trainaug: expected 10582, got 10581' in str(record[0].message)
     with warnings.catch_warnings():
         warnings.simplefilter('error')
-        assert tool.check_counts(
+        assert prepare_voc.check_counts(
             dict(voc_train=6, voc_val=2, sbd_train=5, sbd_val=3),
             dict(train=['a'] * 6)) == []
 
@@ -232,12 +230,11 @@ def _broken_copy(sources, tmp_path):
 ])
 def test_bad_input_is_named_and_nothing_written(sources, tmp_path, damage,
                                                 message):
-    tool = load_tool('prepare_voc')
     src = _broken_copy(sources, tmp_path)
     damage(src)
     out = tmp_path / 'out'
-    with pytest.raises(tool.DataError, match=message):
-        tool.main(_argv(src, out))
+    with pytest.raises(prepare_voc.DataError, match=message):
+        prepare_voc.main(_argv(src, out))
     assert not out.exists()
 
 
@@ -490,25 +487,23 @@ def test_full_disk_while_downloading(archives, server, tmp_path):
 
 def test_too_little_free_space_is_found_before_writing(
         archives, server, tmp_path, monkeypatch):
-    download = importlib.import_module('fcn_tools.download')
     server.files.update(archives)
-    tool = load_tool('prepare_voc')
     usage = shutil.disk_usage(tmp_path)
     monkeypatch.setattr(download.shutil, 'disk_usage',
                         lambda path: usage._replace(free=100))
     root = tmp_path / 'downloads'
     with pytest.raises(download.DownloadError,
                        match='not enough free space .* needs'):
-        tool.main(_download_argv(server, archives, root, tmp_path / 'out'))
+        prepare_voc.main(
+            _download_argv(server, archives, root, tmp_path / 'out'))
     assert list(root.iterdir()) == []
 
 
 def test_download_excludes_voc_and_sbd(tmp_path, capsys):
-    tool = load_tool('prepare_voc')
     with pytest.raises(SystemExit):
-        tool.main(['--download', str(tmp_path), '--voc', str(tmp_path)])
+        prepare_voc.main(['--download', str(tmp_path), '--voc', str(tmp_path)])
     assert 'give either --download or --voc and --sbd' in \
         capsys.readouterr().err
     with pytest.raises(SystemExit):
-        tool.main(['--voc', str(tmp_path)])
+        prepare_voc.main(['--voc', str(tmp_path)])
     assert '--download DIR' in capsys.readouterr().err

@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_plugin.datasets import (make_synthetic_voc, read_label_indices,
-                                 voc_palette)
-from fcn_plugin.datasets.synthetic import (CLASS_STYLES, SHAPES, SPLITS,
-                                           _shape_mask, synthetic_sample)
-from .conftest import load_tool
+from fcn_tools import synthetic
+from fcn_tools.synthetic import (CLASS_STYLES, SHAPES, SPLITS, _shape_mask,
+                                 make_synthetic_voc, synthetic_sample)
+from fcn_tools.voc_palette import read_label_indices, voc_palette
 
 
 def _tree_bytes(root):
@@ -88,8 +87,7 @@ def test_one_pixel_and_official_layout(tmp_path):
 
 
 def test_tool_writes_the_set(tmp_path):
-    tool = load_tool('make_synthetic_voc')
-    tool.main([
+    synthetic.main([
         '--out',
         str(tmp_path), '--num', '3', '--size', '9', '11', '--seed', '2',
         '--classes', '1', '7'
@@ -98,7 +96,7 @@ def test_tool_writes_the_set(tmp_path):
     again = make_synthetic_voc(
         tmp_path / 'again', 3, size=(9, 11), seed=2, classes=(1, 7))
     assert _tree_bytes(voc) == _tree_bytes(again)
-    tool.main([
+    synthetic.main([
         '--out',
         str(tmp_path / 'more'), '--num', '5', '--size', '31', '29',
         '--num-val', '2', '--objects', '2', '3', '--object-size', '0.2',
@@ -125,9 +123,8 @@ def test_tool_writes_the_set(tmp_path):
     (['--num', '2', '--object-size', '0', '0.2'], '--object-size'),
 ])
 def test_tool_rejects_bad_arguments(tmp_path, capsys, argv, message):
-    tool = load_tool('make_synthetic_voc')
     with pytest.raises(SystemExit):
-        tool.main(['--out', str(tmp_path)] + argv)
+        synthetic.main(['--out', str(tmp_path)] + argv)
     assert message in capsys.readouterr().err
     assert not (tmp_path / 'VOC2012').exists()
 

@@ -2,11 +2,11 @@
 import mmcv
 import numpy as np
 import pytest
-from deployment.fcn_deploy.export import export_onnx
-from deployment.fcn_deploy.ort_infer import OrtImageSegmenter
 from mmengine.config import Config
 
-from fcn_plugin.datasets.voc_palette import read_label_indices
+from fcn_tools.deploy.export import export_onnx
+from fcn_tools.deploy.ort_infer import OrtImageSegmenter
+from fcn_tools.voc_palette import read_label_indices
 from .conftest import needs_bf16, run, save_random_checkpoint
 
 #: Odd image sizes, 1x1 included.

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
-from deployment.fcn_deploy.export import export_onnx, export_problem
-from deployment.fcn_deploy.runtime import OrtSegmentor
 
+from fcn_tools.deploy.export import export_onnx, export_problem
+from fcn_tools.deploy.runtime import OrtSegmentor
 from ..conftest import build_model, randomize
 from .conftest import needs_bf16
 

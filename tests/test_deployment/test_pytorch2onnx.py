@@ -1,7 +1,7 @@
 """tools/deployment/pytorch2onnx.py as a user runs it."""
 import numpy as np
-from deployment.fcn_deploy.runtime import OrtSegmentor
 
+from fcn_tools.deploy.runtime import OrtSegmentor
 from .conftest import run
 
 TOOL = 'tools/deployment/pytorch2onnx.py'

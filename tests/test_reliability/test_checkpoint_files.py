@@ -6,12 +6,12 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from fcn_plugin.engine import check_resume_file, latest_checkpoint
 from fcn_plugin.engine.iter_seed_hook import SeededBatches, iter_seed
 from fcn_plugin.engine.mmengine_patches import _checkpoint_hook_open
-from fcn_plugin.engine.resume_check import checkpoint_problem
 from fcn_plugin.errors import WeightFileError
 from fcn_plugin.utils import atomic_io
+from fcn_tools.resume_check import (check_resume_file, checkpoint_problem,
+                                    latest_checkpoint)
 from ..runner_utils import tiny_runner_cfg, write_tiny_voc
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from PIL import Image
 
-from fcn_plugin.datasets import make_synthetic_voc
+from fcn_tools.synthetic import make_synthetic_voc
 from ..test_tools.conftest import DATA, run_tool
 from .conftest import HERE
 

@@ -25,7 +25,7 @@ import pytest
 import torch
 from PIL import Image
 
-from fcn_plugin.datasets import make_synthetic_voc
+from fcn_tools.synthetic import make_synthetic_voc
 from .conftest import ROOT
 
 PAPER_32S = ROOT / 'configs' / 'fcn32s_vgg16_voc.py'

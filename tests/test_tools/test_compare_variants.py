@@ -1,6 +1,5 @@
 """Tests of tools/compare_variants.py: the columns of its table are
 computed (tiny widths and a few iterations; the numbers are not timed)."""
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -11,19 +10,12 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from fcn_tools.benchmark.cases import TINY_WIDTHS
+from fcn_tools.variants import cli
 from fcn_tools.variants.catalog import (VARIANTS, build_model, config_path,
                                         model_cfg)
 
 ROOT = Path(__file__).resolve().parents[2]
 NUM_CLASSES = 21
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'fcn_compare_variants_tool', ROOT / 'tools/compare_variants.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _conv(cin: int, cout: int, k: int = 1) -> int:
@@ -90,7 +82,7 @@ def test_full_widths_are_the_vgg16_configs(name, base):
 def cost_run(tmp_path_factory):
     """The cost part at tiny widths: (results, work dir)."""
     work = tmp_path_factory.mktemp('cost')
-    results = _load_tool().main([
+    results = cli.main([
         '--variants', 'simplified', '--widths', 'tiny', '--repeats', '2',
         '--warmup', '0', '--shape', '1x3x37x45', '--memory-shape',
         '1x3x33x29', '--skip', 'training', '--threads',
@@ -105,7 +97,7 @@ def training_run(tmp_path_factory, tiny_voc):
     """The training part, a few iterations of the simplified net on the
     tiny VOC folder: (results, work dir)."""
     work = tmp_path_factory.mktemp('training')
-    results = _load_tool().main([
+    results = cli.main([
         '--variants', 'simplified', '--skip', 'cost', '--train-scale',
         '0.02', '--data-root',
         str(tiny_voc), '--threads',
@@ -186,7 +178,7 @@ def test_training_columns(training_run, tiny_voc):
 
 def test_merge_joins_cost_and_training(cost_run, training_run, tmp_path):
     (cost, cost_work), (trained, train_work) = cost_run, training_run
-    merged = _load_tool().main([
+    merged = cli.main([
         '--merge',
         str(cost_work / 'variants.json'),
         str(train_work / 'variants.json'), '--work-dir',
@@ -205,21 +197,20 @@ def test_merge_joins_cost_and_training(cost_run, training_run, tmp_path):
     other = tmp_path / 'other.json'
     other.write_text(json.dumps({'nets': {}}))
     with pytest.raises(ValueError, match='other.json is not a variants'):
-        _load_tool().main(['--merge', str(other)])
+        cli.main(['--merge', str(other)])
     with pytest.raises(ValueError, match='cannot read .*variants.md'):
-        _load_tool().main(['--merge', str(cost_work / 'variants.md')])
+        cli.main(['--merge', str(cost_work / 'variants.md')])
 
 
 def test_user_errors_are_one_line(capsys):
-    tool = _load_tool()
     with pytest.raises(SystemExit) as exc:
-        tool.parse_args(['--shape', '1x4x5x5'])
+        cli.parse_args(['--shape', '1x4x5x5'])
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert 'error: --shape: shape must be Nx3xHxW' in err
     assert 'Traceback' not in err
     with pytest.raises(SystemExit):
-        tool.parse_args(['--train-scale', '0'])
+        cli.parse_args(['--train-scale', '0'])
     assert 'error: --train-scale must be positive' in capsys.readouterr().err
 
 
@@ -236,8 +227,7 @@ def test_missing_config_is_named(monkeypatch):
 def test_training_needs_the_same_widths(monkeypatch):
     """Variants whose configs train trunks of other widths are refused
     before any training, naming the configs."""
-    tool = _load_tool()
-    real = tool.model_cfg
+    real = cli.model_cfg
 
     def narrow_simplified(name, widths=None):
         model = real(name, widths)
@@ -245,8 +235,8 @@ def test_training_needs_the_same_widths(monkeypatch):
             model['backbone']['stage_channels'] = (2, 2, 2, 2, 2)
         return model
 
-    monkeypatch.setattr(tool, 'model_cfg', narrow_simplified)
-    tool.check_same_widths(['original', 'plain'])
+    monkeypatch.setattr(cli, 'model_cfg', narrow_simplified)
+    cli.check_same_widths(['original', 'plain'])
     with pytest.raises(ValueError,
                        match=r'different widths .*fcn8s-simplified_'):
-        tool.check_same_widths(['original', 'simplified'])
+        cli.check_same_widths(['original', 'simplified'])

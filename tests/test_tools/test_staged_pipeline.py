@@ -10,15 +10,15 @@ scale, and its pieces: the checks, the joined curves and the report.
 import json
 import re
 
-import demo
 import numpy as np
 import pytest
 import torch
 from mmengine.runner.checkpoint import _load_checkpoint
 from PIL import Image
 
-from fcn_plugin.datasets.synthetic import make_synthetic_voc
 from fcn_plugin.models.utils import bilinear_kernel
+from fcn_tools import demo
+from fcn_tools.synthetic import make_synthetic_voc
 from .conftest import data_root_options, run_tool
 
 

@@ -38,7 +38,7 @@ def test_amp_without_gpu_fails_clearly(tmp_path):
 
 
 def test_paper_config_without_pretrained_trunk_names_the_converter(tmp_path):
-    from fcn_plugin.datasets.synthetic import make_synthetic_voc
+    from fcn_tools.synthetic import make_synthetic_voc
     voc = make_synthetic_voc(tmp_path / 'data', 4)
     proc = run_tool('tools/train.py', ROOT / 'configs/fcn32s_vgg16_voc.py',
                     '--work-dir', tmp_path / 'work', '--cfg-options',
@@ -56,7 +56,7 @@ def test_config_mistakes_name_the_file_and_what_to_do(tmp_path):
     from mmengine.config import Config
     from mmseg.registry import MODELS
 
-    from fcn_plugin.errors import error_message
+    from fcn_tools.errors import error_message
     bad = tmp_path / 'bad.py'
     bad.write_text("model = dict(type='EncoderDecoder'\n")
     with pytest.raises(SyntaxError) as err:

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fcn_plugin.datasets.voc_palette import (VOC_IGNORE_INDEX, colorize,
-                                             save_palette_png, voc_palette)
 from fcn_tools.curves import load_scalars
 from fcn_tools.grid import make_grid
 from fcn_tools.images import list_images, read_label
+from fcn_tools.voc_palette import (VOC_IGNORE_INDEX, colorize,
+                                   save_palette_png, voc_palette)
 
 PALETTE = [[0, 0, 0], [128, 0, 0], [0, 128, 0]]
 

@@ -16,6 +16,7 @@ Example:
 import argparse
 import copy
 import os.path as osp
+import sys
 from typing import List, Optional
 
 import numpy as np
@@ -23,8 +24,11 @@ import torch
 from mmengine.config import Config, DictAction
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.errors import run_tool
 from fcn_plugin.models.segmentors import set_precision
+
+# The tools' helper package, fcn_tools, is in tools/, this folder's parent.
+sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from fcn_tools.errors import run_tool  # noqa: E402
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

@@ -16,7 +16,7 @@ example it stops with ``ValueRangeError: Invalid ranges [2:1]`` (a
 dynamic dimension of example size 1 is specialised to 1); with a batch-2
 example it exports, but specialises height and width to the example's,
 so the file takes one image size. fc6/fc7 are exported as convolutions
-(see ``fcn_deploy.export.plain_fc``) and ``channels_last`` is a memory
+(see ``fcn_tools.deploy.export.plain_fc``) and ``channels_last`` is a memory
 layout ONNX has no notion of: every config option exports the same
 function.
 
@@ -32,16 +32,22 @@ Examples:
 """
 import argparse
 import os.path as osp
+import sys
 from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from fcn_deploy.export import DEFAULT_OPSET, OUTPUTS, export_onnx
-from fcn_deploy.runtime import META_CLASSES, META_NET, OrtSegmentor
 from mmengine.config import Config, DictAction
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_plugin.errors import run_tool
+
+# The tools' helper package, fcn_tools, is in tools/, this folder's parent.
+sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from fcn_tools.deploy.export import (DEFAULT_OPSET, OUTPUTS,  # noqa: E402
+                                     export_onnx)
+from fcn_tools.deploy.runtime import (META_CLASSES, META_NET,  # noqa: E402
+                                      OrtSegmentor)
+from fcn_tools.errors import run_tool  # noqa: E402
 
 #: Sizes --verify adds to the export size (odd, unlike most test sizes).
 VERIFY_SIZES = ((37, 501), (1, 1))

@@ -30,16 +30,16 @@ Example:
 """
 import argparse
 import json
-import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
+from .staged import (ROOT, last_checkpoint, read_test_metrics, run,
+                     stage_schedule, write_synthetic_set)
+
 NETS = ('fcn32s', 'fcn16s', 'fcn8s')
 TITLES = dict(fcn32s='FCN-32s', fcn16s='FCN-16s', fcn8s='FCN-8s')
 #: The stages' configs: FCN-32s from scratch over 1200 iterations, the two
@@ -56,9 +56,6 @@ CONFIGS = {
 #: their bulk while its boundaries stay visibly coarser than FCN-8s's.
 DATA = dict(num=640, num_val=40, size=(224, 224), objects=(2, 4),
             object_size=(0.2, 0.4))
-#: Torch threads of the training and test runs: a fixed number, so that
-#: the sums, and the table, do not depend on the number of cores.
-THREADS = 2
 #: Grids show every pixel as ENLARGE x ENLARGE (nearest neighbour).
 ENLARGE = 3
 KEYS = ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'mIoU@band1', 'mIoU@band3')
@@ -121,91 +118,17 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-def run(cmd: List[str]) -> None:
-    print('+', ' '.join(cmd), flush=True)
-    env = dict(os.environ)
-    # The same number of threads everywhere gives the same sums everywhere
-    # (set OMP_NUM_THREADS to override).
-    env.setdefault('OMP_NUM_THREADS', str(THREADS))
-    proc = subprocess.run(cmd, cwd=ROOT, env=env)
-    if proc.returncode:
-        raise RuntimeError(f'{Path(cmd[1]).name} failed (exit status '
-                           f'{proc.returncode}); its output is above')
-
-
-def last_checkpoint(work_dir: Path) -> str:
-    path = Path((work_dir / 'last_checkpoint').read_text().strip())
-    if not path.is_file():
-        raise FileNotFoundError(f'{work_dir}: last_checkpoint names {path}, '
-                                'which does not exist')
-    return str(path)
-
-
-def test_metrics(work_dir: Path) -> Dict[str, float]:
-    """The metrics MMEngine's LoggerHook wrote for the newest test run."""
-    logs = sorted(work_dir.glob('*/*.json'), key=lambda p: p.stat().st_mtime)
-    for log in reversed(logs):
-        for line in reversed(log.read_text().splitlines()):
-            record = json.loads(line)
-            if 'mIoU' in record:
-                return record
-    raise RuntimeError(f'no test metrics found under {work_dir}')
-
-
-def write_data(data: Path,
-               args: argparse.Namespace,
-               drawing: Optional[dict] = None) -> Path:
-    """The synthetic set, (re)written unless it matches the settings.
-
-    ``drawing`` gives ``objects`` and ``object_size`` (default: the
-    demo's, :data:`DATA`); the size and counts come from ``args``.
-    """
-    settings = dict(
-        DATA,
-        **(drawing or {}),
-        num=args.num_images,
-        num_val=args.num_test,
-        size=list(args.size),
-        seed=args.seed)
-    settings = json.loads(json.dumps(settings))
-    stamp = data / 'settings.json'
-    voc = data / 'VOCdevkit' / 'VOC2012'
-    if stamp.is_file() and json.loads(stamp.read_text()) == settings:
-        return voc
-    if data.exists():
-        shutil.rmtree(data)
-    run([
-        sys.executable, 'tools/make_synthetic_voc.py', '--out',
-        str(data / 'VOCdevkit'), '--num',
-        str(settings['num']), '--num-val',
-        str(settings['num_val']), '--size', *map(str, settings['size']),
-        '--objects', *map(str, settings['objects']), '--object-size',
-        *map(str, settings['object_size']), '--seed',
-        str(args.seed)
-    ])
-    stamp.write_text(json.dumps(settings))
-    return voc
-
-
-def stage_schedule(config: Path, scale: float) -> Tuple[int, List[str]]:
-    """A stage's training iterations (its config's, times ``scale``) and
-    the ``--cfg-options`` that shrink its schedule to them (none at 1)."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(str(config))
-    iters = cfg.train_cfg.max_iters
-    if scale == 1:
-        return iters, []
-    iters = max(5, round(iters * scale))
-    interval = max(1, iters // 5)
-    options = [
-        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={interval}',
-        f'default_hooks.checkpoint.interval={iters}',
-        f'default_hooks.logger.interval={interval}'
-    ]
-    for k, scheduler in enumerate(cfg.param_scheduler):
-        if 'end' in scheduler:
-            options.append(f'param_scheduler.{k}.end={iters}')
-    return iters, options
+def write_data(data: Path, args: argparse.Namespace) -> Path:
+    """The demo's synthetic set (:data:`DATA`, with the sizes and seed of
+    ``args``), (re)written unless it matches."""
+    return write_synthetic_set(
+        data,
+        dict(
+            DATA,
+            num=args.num_images,
+            num_val=args.num_test,
+            size=list(args.size),
+            seed=args.seed))
 
 
 def train_stages(work: Path, common: List[str],
@@ -247,7 +170,7 @@ def test_nets(work: Path, common: List[str],
             str(test_dir), '--out',
             str(test_dir / 'pred'), *show, '--cfg-options', *common
         ])
-        record = test_metrics(test_dir)
+        record = read_test_metrics(test_dir)
         summary[net] = {k: float(record[k]) for k in KEYS if k in record}
     return summary
 
@@ -267,8 +190,8 @@ def draw_grids(work: Path, voc: Path) -> List[Tuple[Path, str]]:
     import mmcv
     import numpy as np
 
-    from fcn_plugin.datasets.voc_palette import colorize, read_label_indices
-    from fcn_tools.grid import make_grid
+    from .grid import make_grid
+    from .voc_palette import colorize, read_label_indices
     out = work / 'compare'
     if out.exists():
         shutil.rmtree(out)
@@ -347,8 +270,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     checkpoints, lengths = train_stages(work, common, args.scale)
     summary = test_nets(work, common, checkpoints)
 
-    from fcn_tools.curves import plot_staged_curves
-    from fcn_tools.report import metrics_table, write_report
+    from .curves import plot_staged_curves
+    from .report import metrics_table, write_report
     grids = draw_grids(work, voc)
     plot_staged_curves([(TITLES[n], work / n) for n in NETS],
                        work / 'curves.png',
@@ -393,8 +316,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         raise RuntimeError(f'{len(failed)} check(s) of the demo failed '
                            f'(see above and {work / "report.html"})')
     return 0
-
-
-if __name__ == '__main__':
-    from fcn_plugin.errors import run_tool
-    run_tool(main)

@@ -1,4 +1,8 @@
-"""Distributed training on machines without CUDA (torchrun + gloo)."""
+"""Distributed training on machines without CUDA (torchrun + gloo).
+
+Used by ``tools/train.py`` and ``tools/test.py`` on the config, before the
+Runner is built.
+"""
 import datetime
 import logging
 

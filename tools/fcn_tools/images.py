@@ -4,7 +4,7 @@ from typing import List, Union
 
 import numpy as np
 
-from fcn_plugin.datasets.voc_palette import read_label_indices
+from fcn_tools.voc_palette import read_label_indices
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -57,7 +57,7 @@ def read_label(path: Union[str, Path],
 
     Args:
         path (str | Path): Palette, grey-level or VOC-colour label PNG
-            (see :func:`~fcn_plugin.datasets.voc_palette.read_label_indices`).
+            (see :func:`~fcn_tools.voc_palette.read_label_indices`).
         reduce_zero_label (bool): Map 0 to 255 and shift the other labels
             down by one (ADE20K style). Defaults to False.
 

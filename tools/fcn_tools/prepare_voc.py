@@ -1,5 +1,7 @@
 """Lay out PASCAL VOC2012 + SBD for the FCN configs (MMSeg's VOC layout).
 
+The command line of ``tools/prepare_voc.py``.
+
 Example::
 
     python tools/prepare_voc.py --voc /data/VOCdevkit \\
@@ -35,11 +37,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
-from fcn_plugin.datasets.voc_palette import (read_label_indices,
-                                             save_palette_png)
-from fcn_plugin.errors import run_tool
 from fcn_plugin.utils.atomic_io import atomic_path, atomic_write
-from fcn_tools.download import download, extract
+from fcn_tools.voc_palette import read_label_indices, save_palette_png
+from .download import download, extract
 
 #: Split sizes of the full official data.
 OFFICIAL_COUNTS = dict(
@@ -401,7 +401,8 @@ def _write_split(path: Path, ids: List[str]) -> bool:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
-    """Run the tool; return how many files of each kind were written."""
+    """The command line of ``tools/prepare_voc.py``; how many files of
+    each kind were written."""
     args = parse_args(argv)
     if args.download:
         fetch_sources(args)
@@ -487,7 +488,3 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
         print(f'{name}: {len(ids)} ids')
     print(f'done: {out} ({written})')
     return written
-
-
-if __name__ == '__main__':
-    run_tool(main)

@@ -1,9 +1,15 @@
-"""Find and check the checkpoint a ``--resume`` run starts from."""
+"""Find and check the checkpoint a ``--resume`` run starts from.
+
+Used by ``tools/train.py`` (``--resume``) and ``tools/test.py`` (the
+checkpoint to test), before the Runner is built.
+"""
+import glob
 import os.path as osp
 import re
 import zipfile
-from glob import glob
 from typing import List, Optional
+
+from mmengine.runner import find_latest_checkpoint
 
 from fcn_plugin.errors import WeightFileError
 
@@ -51,16 +57,11 @@ def checkpoint_problem(path: str) -> Optional[str]:
 def step_checkpoints(work_dir: str) -> List[str]:
     """``iter_N.pth`` / ``epoch_N.pth`` files in ``work_dir``, newest last."""
     found = []
-    for path in glob(osp.join(glob_escape(work_dir), '*.pth')):
+    for path in glob.glob(osp.join(glob.escape(work_dir), '*.pth')):
         match = _STEP_FILE.match(osp.basename(path))
         if match:
             found.append((int(match.group(2)), path))
     return [path for _, path in sorted(found)]
-
-
-def glob_escape(path: str) -> str:
-    """``path`` with glob wildcards escaped."""
-    return re.sub(r'([\[\]*?])', r'[\1]', path)
 
 
 def _earlier_hint(work_dir: str, bad: str) -> str:
@@ -99,6 +100,9 @@ def check_resume_file(path: str, work_dir: Optional[str] = None) -> None:
 def latest_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint ``work_dir/last_checkpoint`` names, checked.
 
+    The record is read by MMEngine's own
+    :func:`~mmengine.runner.find_latest_checkpoint`, as ``--resume`` does.
+
     Returns:
         str | None: The checkpoint path, or None when ``work_dir`` has no
         ``last_checkpoint`` record (nothing to resume).
@@ -110,8 +114,7 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
     record = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(record):
         return None
-    with open(record) as f:
-        path = f.read().strip()
+    path = find_latest_checkpoint(work_dir)
     if not path:
         raise WeightFileError(f'cannot resume: {record} is empty' +
                               _earlier_hint(work_dir, record))

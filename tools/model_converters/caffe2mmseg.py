@@ -9,9 +9,14 @@ without pycaffe. Example::
         VGG_ILSVRC_16_layers.caffemodel checkpoints/vgg16_caffe_fcn.pth
 """
 import argparse
+import os.path as osp
+import sys
 
 from fcn_plugin.converters import NETS, caffe2mmseg, summary
-from fcn_plugin.errors import run_tool
+
+# The tools' helper package, fcn_tools, is in tools/, this folder's parent.
+sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from fcn_tools.errors import run_tool  # noqa: E402
 
 
 def main() -> None:

@@ -9,9 +9,14 @@ The file is read with ``torch.load(weights_only=True)``; files holding
 pickled Python objects are refused.
 """
 import argparse
+import os.path as osp
+import sys
 
 from fcn_plugin.converters import NETS, summary, torchfcn2mmseg
-from fcn_plugin.errors import run_tool
+
+# The tools' helper package, fcn_tools, is in tools/, this folder's parent.
+sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from fcn_tools.errors import run_tool  # noqa: E402
 
 
 def main() -> None:

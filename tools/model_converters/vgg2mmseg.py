@@ -10,9 +10,14 @@ use ``configs/_base_/models/torchvision_preprocessor.py`` with them (see
 docs/weights.md). fc6/fc7 are convolutionalised, fc8 is dropped.
 """
 import argparse
+import os.path as osp
+import sys
 
 from fcn_plugin.converters import summary, vgg2mmseg
-from fcn_plugin.errors import run_tool
+
+# The tools' helper package, fcn_tools, is in tools/, this folder's parent.
+sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from fcn_tools.errors import run_tool  # noqa: E402
 
 
 def main() -> None:

@@ -1,5 +1,7 @@
 """Benchmark the FCN plugin against the bare network it implements.
 
+The command line of ``tools/benchmark.py``.
+
 In one process, on VOC-sized inputs, for each of ``--nets``:
 
 1. inference: ``model.test_step`` on a packed data dict (what MMEngine's
@@ -45,21 +47,18 @@ from typing import Callable, Dict, List, Optional
 
 import torch
 from mmengine.config import DictAction
+from mmengine.runner import set_random_seed
 
-from fcn_plugin.errors import run_tool
-from fcn_tools.benchmark.cases import (AMP_DTYPES, build_pair, model_cfg,
-                                       parse_shape)
-from fcn_tools.benchmark.checks import numeric_checks
-from fcn_tools.benchmark.data_pipeline import (PIPELINES, load_pipeline,
-                                               pipeline_throughput,
-                                               synthetic_infos)
-from fcn_tools.benchmark.deploy import bench_deploy, format_deploy
-from fcn_tools.benchmark.flops import count_flops, matmul_fn
-from fcn_tools.benchmark.memory import run_child
-from fcn_tools.benchmark.overhead import extra_ops
-from fcn_tools.benchmark.report import format_table, machine_info
-from fcn_tools.benchmark.timing import (default_threads, interleaved, median,
-                                        paired_ratio)
+from .cases import AMP_DTYPES, build_pair, model_cfg, parse_shape
+from .checks import numeric_checks
+from .data_pipeline import (PIPELINES, load_pipeline, pipeline_throughput,
+                            synthetic_infos)
+from .deploy import bench_deploy, format_deploy
+from .flops import count_flops, matmul_fn
+from .memory import run_child
+from .overhead import extra_ops
+from .report import format_table, machine_info
+from .timing import default_threads, interleaved, median, paired_ratio
 
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
 PARTS = ('checks', 'overhead', 'memory', 'data', 'nets', 'deploy')
@@ -285,9 +284,10 @@ def worst_ratios(results: dict) -> Dict[str, Optional[float]]:
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
+    """The command line of ``tools/benchmark.py``; all measurements."""
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
+    set_random_seed(args.seed)
     shape = list(parse_shape(args.shape))
     mm_dtype = AMP_DTYPES[args.amp] if args.amp else torch.float32
     mm, mm_flops = matmul_fn([int(v) for v in args.mm_size.split(',')],
@@ -325,7 +325,3 @@ def main(argv: Optional[List[str]] = None) -> dict:
     out.write_text(json.dumps(results, indent=2))
     print(f'[benchmark] wrote {out}')
     return results
-
-
-if __name__ == '__main__':
-    run_tool(main)

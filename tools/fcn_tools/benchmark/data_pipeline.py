@@ -15,7 +15,7 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
-from fcn_plugin.datasets import make_synthetic_voc
+from ..synthetic import make_synthetic_voc
 from .cases import CONFIG_DIR
 
 #: Dataset configs of the two training recipes, and stand-ins built from
@@ -51,7 +51,7 @@ def synthetic_infos(root: Path,
                     seed: int = 0) -> List[dict]:
     """Write ``num`` synthetic VOC images and labels; their data infos.
 
-    The files come from :func:`fcn_plugin.datasets.make_synthetic_voc`
+    The files come from :func:`fcn_tools.synthetic.make_synthetic_voc`
     (JPEG quality 90, files of VOC-like size, palette PNG labels).
 
     Returns:

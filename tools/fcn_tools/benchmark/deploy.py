@@ -34,8 +34,8 @@ BF16_TARGETS = dict(speedup=3.5, bf16_mm_share=0.5)
 def _ort_session(model: torch.nn.Module, shape: Sequence[int], tmp: str,
                  threads: int) -> Callable:
     """Export ``model`` (dynamic axes) and return an ONNX Runtime call."""
-    from deployment.fcn_deploy.export import export_onnx
-    from deployment.fcn_deploy.runtime import OrtSegmentor
+    from fcn_tools.deploy.export import export_onnx
+    from fcn_tools.deploy.runtime import OrtSegmentor
     path = osp.join(tmp, 'model.onnx')
     export_onnx(model, path, shape=shape, dynamic=True)
     return OrtSegmentor(path, threads=threads)

@@ -1,5 +1,7 @@
 """Original vs simplified FCN-8s (and the ablations between), side by side.
 
+The command line of ``tools/compare_variants.py``.
+
 For each of ``--variants`` (configs of the same backbone and head, see
 ``fcn_tools/variants/catalog.py`` and docs/study.md):
 
@@ -34,16 +36,14 @@ from typing import List, Optional
 
 import torch
 
-from fcn_plugin.errors import run_tool
-from fcn_tools.benchmark.cases import parse_shape
-from fcn_tools.benchmark.report import machine_info
-from fcn_tools.benchmark.timing import default_threads
-from fcn_tools.variants.catalog import (REFERENCE, ROOT, VARIANTS, build_model,
-                                        config_path, model_cfg)
-from fcn_tools.variants.cost import load_average, measure_cost
-from fcn_tools.variants.report import by_variant, markdown, merge_results
-from fcn_tools.variants.training import (KEYS, STUDY_DATA, synthetic_set,
-                                         train_and_test)
+from ..benchmark.cases import parse_shape
+from ..benchmark.report import machine_info
+from ..benchmark.timing import default_threads
+from .catalog import (REFERENCE, ROOT, VARIANTS, build_model, config_path,
+                      model_cfg)
+from .cost import load_average, measure_cost
+from .report import by_variant, markdown, merge_results
+from .training import KEYS, STUDY_DATA, synthetic_set, train_and_test
 
 PARTS = ('cost', 'memory', 'training')
 
@@ -111,6 +111,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.train_scale <= 0:
         parser.error(f'--train-scale must be positive, got '
                      f'{args.train_scale}')
+    num_images = args.num_images or STUDY_DATA['num']
+    num_test = args.num_test or STUDY_DATA['num_val']
+    if not 1 <= num_test < num_images:
+        parser.error(f'--num-test must be between 1 and --num-images - 1 '
+                     f'({num_images - 1}), got {num_test}')
+    if args.size is not None and min(args.size) < 1:
+        parser.error(f'--size must be positive, got {args.size}')
     for option in ('shape', 'memory_shape'):
         try:
             parse_shape(getattr(args, option))
@@ -187,6 +194,7 @@ def run_training(args: argparse.Namespace, work: Path, results: dict,
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
+    """The command line of ``tools/compare_variants.py``; the results."""
     args = parse_args(argv)
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -242,7 +250,3 @@ def write_table(results: dict, out_json: Path, out_md: Path) -> dict:
     out_md.write_text(table + '\n')
     print(f'[variants] wrote {out_json} and {out_md}')
     return results
-
-
-if __name__ == '__main__':
-    run_tool(main)

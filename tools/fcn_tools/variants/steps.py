@@ -11,6 +11,7 @@ from typing import Callable, Dict, Sequence
 
 import torch
 from mmengine.optim import build_optim_wrapper
+from mmengine.runner import set_random_seed
 
 from ..benchmark.cases import SOLVER, fake_batch, packed_data
 from .catalog import build_model
@@ -30,7 +31,7 @@ class Steps:
                  shape: Sequence[int], seed: int = 0) -> None:
         self.models = {}
         for name in names:
-            torch.manual_seed(seed)
+            set_random_seed(seed)
             self.models[name] = build_model(name, widths)
         num_classes = next(iter(
             self.models.values())).decode_head.out_channels

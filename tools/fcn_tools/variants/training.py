@@ -4,18 +4,18 @@ Each variant's demo-width config is trained from scratch on the study's
 synthetic VOC set (:data:`STUDY_DATA`) with ``tools/train.py`` (its
 schedule, optionally scaled as the demo's ``--scale`` does) and tested
 with ``tools/test.py``; the metrics are those MMEngine's ``LoggerHook``
-logs for the test run. The data writer, the schedule scaling and the
-reading of the metrics are the demo's own (``tools/demo.py``).
+logs for the test run. The data writer, the runs, the schedule scaling
+and the reading of the metrics are the demo's (:mod:`fcn_tools.staged`).
 """
-import os
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Dict, List
 
+from ..staged import (last_checkpoint, read_test_metrics, run, stage_schedule,
+                      write_synthetic_set)
 from .catalog import ROOT, config_path
 
 #: The study's synthetic set, written by the demo's code: the settings its
@@ -27,47 +27,23 @@ STUDY_DATA = dict(num=112, num_val=16, size=(128, 128), objects=(2, 4),
 KEYS = ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'mIoU@band1', 'mIoU@band3')
 
 
-def _demo():
-    """``tools/demo.py`` as a module (the tools folder is on sys.path)."""
-    import demo
-    return demo
-
-
 def _child_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def run_logged(cmd: List[str], log: Path, threads: int) -> None:
-    """Run ``cmd`` from the repository root with ``threads`` OpenMP
-    threads (unless ``OMP_NUM_THREADS`` is set), its output into
-    ``log``."""
-    env = dict(os.environ)
-    env.setdefault('OMP_NUM_THREADS', str(threads))
-    with open(log, 'w') as f:
-        proc = subprocess.run(
-            cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
-    if proc.returncode:
-        tail = log.read_text(errors='replace').strip().splitlines()[-1:]
-        raise RuntimeError(
-            f'{Path(cmd[1]).name} failed (exit status {proc.returncode}); '
-            f'see {log}' + (f': {tail[0]}' if tail else ''))
 
 
 def synthetic_set(work: Path, seed: int, num_images: int, num_test: int,
                   size: List[int]) -> Path:
     """The study's synthetic VOC set, drawn as :data:`STUDY_DATA` says
     (written once per settings)."""
-    demo = _demo()
-    args = demo.parse_args([
-        '--seed',
-        str(seed), '--num-images',
-        str(num_images), '--num-test',
-        str(num_test), '--size',
-        *map(str, size)
-    ])
-    drawing = {k: STUDY_DATA[k] for k in ('objects', 'object_size')}
-    return demo.write_data(work / 'data', args, drawing)
+    return write_synthetic_set(
+        work / 'data',
+        dict(
+            STUDY_DATA,
+            num=num_images,
+            num_val=num_test,
+            size=list(size),
+            seed=seed))
 
 
 def train_and_test(name: str, work: Path, voc: Path, seed: int,
@@ -87,7 +63,6 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
         wall and CPU seconds (training and test).
     """
     from mmengine.config import Config
-    demo = _demo()
     source = config_path(name)
     if work.exists():
         shutil.rmtree(work)
@@ -100,20 +75,20 @@ def train_and_test(name: str, work: Path, voc: Path, seed: int,
         f'{split}_dataloader.dataset.data_root={voc}'
         for split in ('train', 'val', 'test')
     ] + [f'randomness.seed={seed}']
-    iters, schedule = demo.stage_schedule(config, scale)
+    iters, schedule = stage_schedule(config, scale)
     start, cpu_start = time.time(), _child_cpu_seconds()
-    run_logged([
+    run([
         sys.executable, 'tools/train.py',
         str(config), '--work-dir',
         str(work / 'train'), '--cfg-options', *common, *schedule
-    ], work / 'train.log', threads)
-    checkpoint = demo.last_checkpoint(work / 'train')
-    run_logged([
+    ], threads, work / 'train.log')
+    checkpoint = last_checkpoint(work / 'train')
+    run([
         sys.executable, 'tools/test.py',
         str(config), checkpoint, '--work-dir',
         str(work / 'test'), '--cfg-options', *common
-    ], work / 'test.log', threads)
-    record = demo.test_metrics(work / 'test')
+    ], threads, work / 'test.log')
+    record = read_test_metrics(work / 'test')
     missing = [k for k in KEYS if k not in record]
     if missing:
         raise RuntimeError(f'{work / "test"}: the test run logged no '

@@ -1,4 +1,4 @@
-"""The PASCAL VOC colour map and palette-label helpers."""
+"""The PASCAL VOC colour map and palette-label helpers of the tools."""
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
