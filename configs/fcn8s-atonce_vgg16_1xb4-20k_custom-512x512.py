@@ -9,7 +9,7 @@
 # to change.
 _base_ = [
     './_base_/models/fcn8s-atonce_vgg16_mean-loss.py',
-    './_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_20k.py'
+    './_base_/default_runtime.py', './_base_/schedules/sgd-poly_20k.py'
 ]
 classes = ('background', 'cat', 'dog')  # label value i is classes[i]
 palette = [[0, 0, 0], [128, 0, 0], [0, 128, 0]]  # RGB, for the pictures
@@ -84,16 +84,3 @@ test_dataloader = val_dataloader
 # aAcc, mIoU, mAcc and the paper's f.w. IU.
 val_evaluator = dict(type='FCNIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
-# lr 1e-3 instead of MMSeg's 0.01 (set for its BN ResNets on std-normalised
-# input): this VGG16 has no BN and takes 0-255 BGR input. Biases at 2x lr
-# without decay, as in Caffe.
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-3),
-    paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.))
-# Checkpoints written atomically; keep the best mIoU and the last three.
-default_hooks = dict(
-    checkpoint=dict(
-        type='FCNCheckpointHook',
-        max_keep_ckpts=3,
-        save_best='mIoU',
-        rule='greater'))

@@ -8,7 +8,7 @@
 _base_ = [
     'mmseg::_base_/datasets/cityscapes.py',
     './_base_/models/fcn8s-atonce_vgg16_mean-loss.py',
-    './_base_/default_runtime.py', 'mmseg::_base_/schedules/schedule_80k.py'
+    './_base_/default_runtime.py', './_base_/schedules/sgd-poly_80k.py'
 ]
 num_classes = 19  # the head and the label check share it
 crop_size = (512, 1024)
@@ -55,18 +55,3 @@ test_dataloader = val_dataloader
 # The paper's metrics besides mIoU: aAcc, mAcc and the f.w. IU.
 val_evaluator = dict(type='FCNIoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
-# lr 1e-3 instead of MMSeg's 0.01 (set for its BN ResNets on std-normalised
-# input): this VGG16 has no BN and takes 0-255 BGR input. The Caffe solver
-# (lr 1e-10 on a loss summed over ~1.9e5 px, momentum 0.99) stepped like lr
-# ~2e-4 on a mean loss at momentum 0.9; 1e-3 is the plugin's VOC recipe.
-# Biases at 2x lr without decay, as in Caffe.
-optim_wrapper = dict(
-    optimizer=dict(lr=1e-3),
-    paramwise_cfg=dict(bias_lr_mult=2., bias_decay_mult=0.))
-# Checkpoints written atomically; keep the best mIoU and the last three.
-default_hooks = dict(
-    checkpoint=dict(
-        type='FCNCheckpointHook',
-        max_keep_ckpts=3,
-        save_best='mIoU',
-        rule='greater'))

@@ -47,6 +47,8 @@ BASE_CONFIGS = [
     '_base_/schedules/study_adam-poly_0.4k.py',
     '_base_/schedules/fcn_paper_100k.py',
     '_base_/schedules/poly_40k.py',
+    '_base_/schedules/sgd-poly_20k.py',
+    '_base_/schedules/sgd-poly_80k.py',
 ]
 #: The simplified FCN-8s and the single-switch ablations (docs/
 #: architecture.md, "Config switches").

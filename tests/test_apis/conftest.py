@@ -36,8 +36,14 @@ def _load(config: Path) -> Config:
     return Config.fromfile(str(config))
 
 
-def tiny_options(config: Path) -> Dict[str, object]:
-    """Dotted overrides that narrow a config's net (same geometry)."""
+def tiny_options(config: Path,
+                 quick_inference: bool = False) -> Dict[str, object]:
+    """Dotted overrides that narrow a config's net (same geometry).
+
+    With ``quick_inference`` also at most 21 classes and test images at
+    most about 512 px wide (for the inference API tests, which need no
+    labels).
+    """
     model = _load(config).model
     # widths of pool1..pool5 and fc7, the backbone's possible outputs
     widths = list(TINY_WIDTHS['stage_channels']) + [TINY_WIDTHS['fc_channels']]
@@ -47,6 +53,8 @@ def tiny_options(config: Path) -> Dict[str, object]:
     options['model.decode_head.in_channels'] = outs[index] if isinstance(
         index, int) else tuple(outs[i] for i in index)
     options['model.backbone.init_cfg'] = None  # no VGG16 file needed
+    if not quick_inference:
+        return options
     # At most VOC's 21 classes: the fixed upscore layers cost C x C per
     # pixel, and MMSeg's ADE20K / Cityscapes test Resize enlarges a
     # 37x501 image to 151x2048.
@@ -65,10 +73,10 @@ def tiny_options(config: Path) -> Dict[str, object]:
     return options
 
 
-def tiny_config(config: Path) -> Config:
+def tiny_config(config: Path, quick_inference: bool = False) -> Config:
     """The config file with :func:`tiny_options` merged in."""
     cfg = copy.deepcopy(_load(config))
-    cfg.merge_from_dict(tiny_options(config))
+    cfg.merge_from_dict(tiny_options(config, quick_inference))
     return cfg
 
 

@@ -34,10 +34,13 @@ def _key(label: np.ndarray) -> tuple:
 
 @pytest.mark.parametrize('config', USER_CONFIGS, ids=config_id)
 def test_mmseg_inference_apis(config, images, tmp_path):
-    cfg = tiny_config(config)
+    cfg = tiny_config(config, quick_inference=True)
     ckpt = write_checkpoint(cfg, tmp_path / 'w.pth')
     model = init_model(
-        str(config), str(ckpt), device='cpu', cfg_options=tiny_options(config))
+        str(config),
+        str(ckpt),
+        device='cpu',
+        cfg_options=tiny_options(config, quick_inference=True))
     assert model.dataset_meta['classes'][15] == 'person'
     state = torch.load(ckpt, weights_only=True)['state_dict']
     for name, value in model.state_dict().items():  # the file's weights
@@ -101,7 +104,8 @@ def test_mmseg_inference_apis(config, images, tmp_path):
 def test_init_model_loads_checkpoints_safely(tmp_path):
     """The plugin's safe loader serves init_model: pickled objects refused."""
     config = CONFIGS / 'fcn32s_vgg16_voc.py'
-    ckpt = write_checkpoint(tiny_config(config), tmp_path / 'w.pth')
+    ckpt = write_checkpoint(
+        tiny_config(config, quick_inference=True), tmp_path / 'w.pth')
     bad = torch.load(ckpt, weights_only=True)
     bad['meta']['args'] = argparse.Namespace(x=1)
     torch.save(bad, tmp_path / 'bad.pth')
@@ -110,4 +114,4 @@ def test_init_model_loads_checkpoints_safely(tmp_path):
             str(config),
             str(tmp_path / 'bad.pth'),
             device='cpu',
-            cfg_options=tiny_options(config))
+            cfg_options=tiny_options(config, quick_inference=True))
