@@ -23,10 +23,10 @@ import mmcv
 import numpy as np
 from mmengine.config import Config, DictAction
 from mmseg.apis import MMSegInferencer
-from mmseg.registry import DATASETS
 from tqdm import tqdm
 
 from fcn_plugin.models.segmentors import PRECISIONS, set_precision
+from fcn_tools.dataset_meta import config_dataset_meta
 from fcn_tools.errors import error_message, run_tool
 from fcn_tools.images import list_images
 from fcn_tools.voc_palette import save_palette_png
@@ -97,15 +97,12 @@ def build_inferencer(cfg: Config, checkpoint: str,
     model = inferencer.model
     num_classes = model.decode_head.num_classes
     if len(model.dataset_meta.get('classes') or ()) != num_classes:
-        dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
-        meta = dataset.METAINFO
-        if len(meta['classes']) != num_classes:
-            raise ValueError(
-                f'checkpoint {checkpoint} names no classes and the config\'s '
-                f'{dataset.__name__} has {len(meta["classes"])}, not '
-                f'{num_classes}; save the classes in meta.dataset_meta')
-        model.dataset_meta = dict(
-            classes=meta['classes'], palette=meta['palette'])
+        try:
+            model.dataset_meta = config_dataset_meta(cfg, num_classes)
+        except ValueError as err:
+            raise ValueError(f'checkpoint {checkpoint} names no classes and '
+                             f'{err}, or save the classes in '
+                             'meta.dataset_meta') from None
     return inferencer
 
 

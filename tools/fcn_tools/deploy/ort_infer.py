@@ -18,6 +18,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
+from ..dataset_meta import config_dataset_meta
 from .export import model_net_name
 from .runtime import OrtSegmentor
 
@@ -42,7 +43,7 @@ class OrtImageSegmenter:
                  cfg: Config,
                  onnx_file: str,
                  threads: Optional[int] = None) -> None:
-        from mmseg.registry import DATASETS, MODELS, VISUALIZERS
+        from mmseg.registry import MODELS, VISUALIZERS
         init_default_scope(cfg.get('default_scope', 'mmseg'))
         # Only the net's identity is needed: no weights are allocated.
         model_cfg = copy.deepcopy(cfg.model)
@@ -63,15 +64,7 @@ class OrtImageSegmenter:
             step for step in cfg.test_dataloader.dataset.pipeline
             if str(step['type']).split('.')[-1] not in LABEL_LOADERS
         ])
-        dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
-        meta = dataset.METAINFO
-        if len(meta['classes']) != self.num_classes:
-            raise ValueError(
-                f'the config\'s {dataset.__name__} has '
-                f'{len(meta["classes"])} classes, the model '
-                f'{self.num_classes}')
-        self.dataset_meta = dict(
-            classes=meta['classes'], palette=meta['palette'])
+        self.dataset_meta = config_dataset_meta(cfg, self.num_classes)
         vis_cfg = copy.deepcopy(cfg.get('visualizer', None) or dict(
             type='SegLocalVisualizer'))
         vis_cfg['name'] = f'fcn_onnx_{id(self)}'
