@@ -21,7 +21,7 @@ from mmengine.logging import print_log
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
 from fcn_plugin.errors import WeightFileError
 from fcn_plugin.models.segmentors import PRECISIONS, set_precision
-from fcn_tools.dist_env import init_cpu_dist
+from fcn_tools.dist_env import cpu_dist
 from fcn_tools.errors import run_tool
 from fcn_tools.resume_check import checkpoint_problem
 from fcn_tools.runner import (add_runner_args, build_runner, load_tool_config,
@@ -148,9 +148,8 @@ def run_test(args: argparse.Namespace) -> None:
     if args.out is not None:
         cfg = set_output_dir(cfg, args.out)
 
-    init_cpu_dist(args.launcher, cfg)
-
-    build_runner(cfg).test()
+    with cpu_dist(args.launcher, cfg):
+        build_runner(cfg).test()
 
 
 if __name__ == '__main__':

@@ -24,7 +24,7 @@ from mmengine.device import (is_cuda_available, is_mlu_available,
 from mmengine.logging import print_log
 
 import fcn_plugin  # noqa: F401  (registers the plugin, safe loading)
-from fcn_tools.dist_env import init_cpu_dist
+from fcn_tools.dist_env import cpu_dist
 from fcn_tools.errors import run_tool
 from fcn_tools.resume_check import check_resume_file, latest_checkpoint
 from fcn_tools.runner import (add_runner_args, build_runner, load_tool_config,
@@ -111,9 +111,8 @@ def train(args: argparse.Namespace) -> None:
     else:
         cfg.resume = False
 
-    init_cpu_dist(args.launcher, cfg)
-
-    build_runner(cfg).train()
+    with cpu_dist(args.launcher, cfg):
+        build_runner(cfg).train()
 
 
 if __name__ == '__main__':

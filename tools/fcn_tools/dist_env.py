@@ -3,8 +3,10 @@
 Used by ``tools/train.py`` and ``tools/test.py`` on the config, before the
 Runner is built.
 """
+import contextlib
 import datetime
 import logging
+from typing import Iterator
 
 import torch
 import torch.distributed as torch_dist
@@ -59,4 +61,26 @@ def init_cpu_dist(launcher: str, cfg: Config) -> bool:
     return True
 
 
-__all__ = ['init_cpu_dist']
+@contextlib.contextmanager
+def cpu_dist(launcher: str, cfg: Config) -> Iterator[None]:
+    """:func:`init_cpu_dist` for the body, then the gloo group destroyed.
+
+    MMEngine leaves the process group alive until the interpreter exits;
+    gloo's worker threads are then torn down while still joinable, and a
+    rank can abort with ``terminate called without an active exception``
+    (SIGABRT) after a run that finished. Destroying the group that was
+    created here, before exit, ends every rank cleanly.
+
+    Args:
+        launcher (str): The ``--launcher`` of the tool.
+        cfg (Config): The run's config, updated as by :func:`init_cpu_dist`.
+    """
+    created = init_cpu_dist(launcher, cfg)
+    try:
+        yield
+    finally:
+        if created and torch_dist.is_initialized():
+            torch_dist.destroy_process_group()
+
+
+__all__ = ['cpu_dist', 'init_cpu_dist']
