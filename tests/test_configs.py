@@ -13,6 +13,11 @@ from .conftest import CONFIGS
 PAPER_CONFIGS = [
     'fcn32s_vgg16_voc.py', 'fcn16s_vgg16_voc.py', 'fcn8s_vgg16_voc.py',
     'fcn8s-atonce_vgg16_voc.py'
+] + [
+    # pascalcontext-fcn*: 59 outputs (background ignored) and the
+    # reference's 60
+    f'fcn{net}_vgg16_pascal-context{task}.py' for net in ('32s', '16s', '8s')
+    for task in ('-59', '')
 ]
 #: The other top-level configs, in MMSeg's naming.
 MMSEG_CONFIGS = [
@@ -25,6 +30,7 @@ MMSEG_CONFIGS = [
     'fcn8s-atonce_vgg16_4xb4-80k_ade20k-512x512.py',
     'fcn8s-atonce_vgg16_4xb2-80k_cityscapes-512x1024.py',
     'fcn8s-atonce_vgg16_1xb4-20k_custom-512x512.py',
+    'fcn8s-atonce_vgg16_4xb4-40k_pascal-context-59-480x480.py',
 ]
 DEMO_CONFIGS = [
     'demo/fcn32s_vgg16-tiny_1xb2-1.2k_synthetic-voc-224x224.py',
@@ -36,6 +42,8 @@ BASE_CONFIGS = [
     '_base_/datasets/pascal_voc12_fcn.py',
     '_base_/datasets/pascal_voc12_aug_fcn.py',
     '_base_/datasets/synthetic_voc.py',
+    '_base_/datasets/pascal_context_59_fcn.py',
+    '_base_/datasets/pascal_context_fcn.py',
     '_base_/models/fcn32s_vgg16.py',
     '_base_/models/fcn16s_vgg16.py',
     '_base_/models/fcn8s_vgg16.py',
@@ -46,8 +54,10 @@ BASE_CONFIGS = [
     '_base_/schedules/demo_adam-poly_1.2k.py',
     '_base_/schedules/study_adam-poly_0.4k.py',
     '_base_/schedules/fcn_paper_100k.py',
+    '_base_/schedules/fcn_paper_300k.py',
     '_base_/schedules/poly_40k.py',
     '_base_/schedules/sgd-poly_20k.py',
+    '_base_/schedules/sgd-poly_40k.py',
     '_base_/schedules/sgd-poly_80k.py',
 ]
 #: The simplified FCN-8s and the single-switch ablations (docs/
@@ -67,7 +77,8 @@ EXPECTED = (PAPER_CONFIGS + MMSEG_CONFIGS + DEMO_CONFIGS + BASE_CONFIGS +
 MMSEG_NAME = re.compile(r'^(?P<algorithm>fcn(32s|16s|8s|8s-atonce))_'
                         r'(?P<backbone>vgg16)_(?P<gpus>\d+)xb(?P<batch>\d+)-'
                         r'(?P<schedule>(amp-)?(?P<iters>\d+)k)_'
-                        r'(?P<data>voc12aug|ade20k|cityscapes|custom)-'
+                        r'(?P<data>voc12aug|ade20k|cityscapes|custom|'
+                        r'pascal-context-59)-'
                         r'(?P<h>\d+)x(?P<w>\d+)\.py$')
 #: The dataset each data name stands for, and its class count.
 DATA = {
@@ -75,6 +86,7 @@ DATA = {
     'ade20k': ('ADE20KDataset', 150),
     'cityscapes': ('CityscapesDataset', 19),
     'custom': ('BaseSegDataset', 3),
+    'pascal-context-59': ('PascalContextDataset59', 59),
 }
 #: The decode head each algorithm name stands for (type, skip scales).
 HEADS = {
@@ -210,13 +222,17 @@ def data_roots(tmp_path_factory, synthetic_root) -> dict:
     """A tiny folder for each dataset type, in that dataset's layout."""
     from .test_datasets.test_any_dataset import (write_ade20k,
                                                  write_cityscapes,
-                                                 write_custom)
+                                                 write_custom,
+                                                 write_pascal_context)
     tmp = tmp_path_factory.mktemp('layouts')
     return {
         'FCNVOCDataset': synthetic_root,
         'ADE20KDataset': str(write_ade20k(tmp / 'ade20k')),
         'CityscapesDataset': str(write_cityscapes(tmp / 'cityscapes')),
         'BaseSegDataset': str(write_custom(tmp / 'custom')),
+        **dict.fromkeys(('PascalContextDataset59', 'FCNPascalContextDataset',
+                         'FCNPascalContextDataset59'),
+                        str(write_pascal_context(tmp / 'context'))),
     }
 
 

@@ -1,10 +1,12 @@
-"""Any MMSeg dataset: the ADE20K, Cityscapes and own-data configs.
+"""Any MMSeg dataset: the ADE20K, Cityscapes, PASCAL-Context-59 and own-data
+configs.
 
 Each config trains two iterations (validating at the second) at tiny widths
 on a tiny folder written in that dataset's own layout, and its checkpoint is
 tested with the other family of tools: the project's ``tools/train.py`` with
 MMSeg's packaged ``test.py`` (ADE20K, own data), MMSeg's packaged
-``train.py`` with the project's ``tools/test.py`` (Cityscapes). Then: the
+``train.py`` with the project's ``tools/test.py`` (Cityscapes,
+PASCAL-Context). Then: the
 labels each config's ``CheckSegData`` refuses, the Cityscapes config's
 sliding windows, and MMSeg's ADE20K base with the plugin's mean-loss model
 base and MMSeg's 20k schedule, which trains where the Caffe summed-loss base
@@ -104,6 +106,23 @@ def write_custom(root: Path, seed: int = 0) -> Path:
     return _write(root, files, [0, 255, 1, 2], seed)
 
 
+def write_pascal_context(root: Path, seed: int = 0) -> Path:
+    """VOC2010 in MMSeg's PASCAL-Context layout: ``JPEGImages/<id>.jpg``,
+    ``SegmentationClassContext/<id>.png`` (0 = background, 1..59 in MMSeg's
+    order) and ``ImageSets/SegmentationContext/{train,val}.txt``."""
+    splits = dict(train=['2008_000002', '2008_000003', '2008_000007',
+                         '2008_000008'],
+                  val=['2008_000009', '2008_000016'])
+    files = [(f'JPEGImages/{i}.jpg', f'SegmentationClassContext/{i}.png')
+             for ids in splits.values() for i in ids]
+    _write(root, files, [0, 1, 33, 59], seed)
+    sets = root / 'ImageSets' / 'SegmentationContext'
+    sets.mkdir(parents=True)
+    for split, ids in splits.items():
+        (sets / f'{split}.txt').write_text(''.join(f'{i}\n' for i in ids))
+    return root
+
+
 class Case(NamedTuple):
     """One example config and how the tests run it."""
     config: Path
@@ -131,6 +150,12 @@ CASES = {
     'custom':
     Case(CONFIGS / 'fcn8s-atonce_vgg16_1xb4-20k_custom-512x512.py',
          write_custom, 3, 3, 'project', {}),
+    'pascal-context-59':
+    Case(CONFIGS / 'fcn8s-atonce_vgg16_4xb4-40k_pascal-context-59-480x480.py',
+         write_pascal_context, 59, 60, 'mmseg', {
+             'model.test_cfg.crop_size': SLIDE['crop_size'],
+             'model.test_cfg.stride': SLIDE['stride']
+         }),
 }
 TOOLS = {
     'project': {

@@ -162,3 +162,71 @@ def test_output_dir_writes_every_image_size(tmp_path, shape,
     np.testing.assert_array_equal(written, pred + int(reduce_zero_label))
     assert metric.output_dir == str(tmp_path)
     assert metric.evaluate(1)['mIoU'] == 100.0
+
+
+def score_py_without(pairs, n, excluded):
+    """score.py's formulas on the classes not in ``excluded``: their
+    ground-truth rows leave the histogram, a prediction of them stays an
+    error of the true class."""
+    hist = np.zeros((n, n))
+    for pred, label in pairs:
+        a, b = label.flatten(), pred.flatten()
+        k = (a >= 0) & (a < n)
+        hist += np.bincount(
+            n * a[k].astype(int) + b[k], minlength=n**2).reshape(n, n)
+    kept = [c for c in range(n) if c not in excluded]
+    rows = hist[kept]  # scored pixels only
+    tp = hist[kept, kept]
+    gt = rows.sum(1)
+    pred = rows.sum(0)[kept]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        iu = tp / (gt + pred - tp)
+        acc_cls = tp / gt
+    freq = gt / gt.sum()
+    return dict(
+        aAcc=tp.sum() / rows.sum(),
+        mAcc=np.nanmean(acc_cls),
+        mIoU=np.nanmean(iu),
+        fwIoU=(freq[freq > 0] * iu[freq > 0]).sum())
+
+
+@pytest.mark.parametrize('excluded', [(0, ), (2, 4)])
+def test_exclude_classes_matches_score_py_on_the_rest(excluded):
+    pairs = random_pairs(
+        np.random.default_rng(5), [(13, 17), (9, 31), (21, 5)],
+        absent=(4, ))
+    # the excluded classes are both in the labels and predicted
+    assert any(np.isin(pred, excluded).any() for pred, _ in pairs)
+    names = [CLASSES[c] for c in excluded]
+    result = evaluate(
+        build_metric(exclude_classes=names, band_widths=[100]), pairs)
+    expected = score_py_without(pairs, NUM_CLASSES, excluded)
+    for key, value in expected.items():
+        assert result[key] == pytest.approx(value * 100, abs=0.006), key
+    # a band wider than every image scores what the whole image scores
+    assert result['mIoU@band100'] == pytest.approx(result['mIoU'])
+    # and it is not the all-class score
+    assert abs(expected['mIoU'] - score_py(pairs, NUM_CLASSES)['mIoU']) > 1e-3
+
+
+def test_exclude_hand_made():
+    # class 0 ground truth in the left half, class 1 in the right half;
+    # the net says 0 in column 0 and 3 (an error on class 1 there)
+    label = np.zeros((2, 4), np.int64)
+    label[:, 2:] = 1
+    pred = np.zeros((2, 4), np.int64)
+    pred[:, 1:] = 1
+    pred[:, 3] = 0
+    result = evaluate(build_metric(exclude_classes=['c0']), [(pred, label)])
+    # scored: columns 2-3 (class 1); right in column 2 only; the class-1
+    # prediction in column 1 lies on unscored ground truth
+    assert result['aAcc'] == pytest.approx(50.0)
+    assert result['mIoU'] == pytest.approx(50.0)
+    assert result['mAcc'] == pytest.approx(50.0)
+
+
+def test_exclude_unknown_class_is_named():
+    metric = build_metric(exclude_classes=['sky'])
+    with pytest.raises(ValueError, match='sky.*c0, c1'):
+        metric.process({}, [sample(np.zeros((2, 2), np.int64),
+                                   np.zeros((2, 2), np.int64))])

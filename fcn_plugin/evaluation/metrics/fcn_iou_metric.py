@@ -1,7 +1,8 @@
 """IoU metrics of the FCN paper: fwIoU and boundary (trimap) mIoU."""
+import contextlib
 import os.path as osp
 from collections import OrderedDict
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -36,10 +37,20 @@ class FCNIoUMetric(IoUMetric):
 
     All values are percentages rounded to 2 decimals, like MMSeg's.
 
+    ``exclude_classes`` scores a net on a subset of its dataset's classes:
+    the ground-truth pixels of an excluded class are not scored (as if
+    void), the class leaves every mean and table, and a prediction of it
+    on a scored pixel counts as an error. This is PASCAL-Context's
+    59-class task for a net that also scores the background, and SIFT
+    Flow's scores without the classes absent from its test set. The log
+    names the excluded classes.
+
     Args:
         band_widths (Sequence[int]): Trimap band widths in pixels. Defaults
             to () (no boundary metric).
         fw_iou (bool): Whether to report ``fwIoU``. Defaults to True.
+        exclude_classes (Sequence[str]): Names of the dataset's classes
+            left out of the scores. Defaults to () (every class).
         **kwargs: See :class:`mmseg.evaluation.IoUMetric`.
 
     Example:
@@ -51,8 +62,15 @@ class FCNIoUMetric(IoUMetric):
     def __init__(self,
                  band_widths: Sequence[int] = (),
                  fw_iou: bool = True,
+                 exclude_classes: Sequence[str] = (),
                  **kwargs) -> None:
         super().__init__(**kwargs)
+        if isinstance(exclude_classes, str) or len(
+                set(exclude_classes)) != len(exclude_classes):
+            raise ValueError('FCNIoUMetric: exclude_classes must be a list '
+                             'of distinct class names, got '
+                             f'{exclude_classes!r}')
+        self.exclude_classes = list(exclude_classes)
         widths = list(band_widths)
         if any(
                 isinstance(w, bool) or not isinstance(w, int) or w < 1
@@ -70,6 +88,7 @@ class FCNIoUMetric(IoUMetric):
             data_samples (Sequence[dict]): A batch of outputs from the model.
         """
         start = len(self.results)
+        data_samples = self._without_excluded(data_samples)
         # MMSeg writes each prediction from ``data.squeeze()``, which is 0-D
         # for a 1x1 image and 1-D for a one-row image; PIL cannot save
         # those. The PNGs are written here from the 2-D map instead.
@@ -87,6 +106,62 @@ class FCNIoUMetric(IoUMetric):
         for k, sample in enumerate(data_samples):
             band_areas = self._band_areas(sample, num_classes)
             self.results[start + k] = (*self.results[start + k], band_areas)
+
+    def _excluded_ids(self) -> List[int]:
+        """Indices of ``exclude_classes`` among the dataset's classes."""
+        classes = list(self.dataset_meta['classes'])
+        unknown = [c for c in self.exclude_classes if c not in classes]
+        if unknown:
+            raise ValueError(
+                f'FCNIoUMetric: exclude_classes names {", ".join(unknown)}, '
+                f'which the dataset does not have (its classes: '
+                f'{", ".join(classes)})')
+        return [classes.index(c) for c in self.exclude_classes]
+
+    def _without_excluded(self, data_samples: Sequence[dict]) -> List[dict]:
+        """The samples with excluded classes' ground truth made void."""
+        if not self.exclude_classes or self.format_only:
+            return list(data_samples)
+        ids = self._excluded_ids()
+        out = []
+        for sample in data_samples:
+            label = sample['gt_sem_seg']['data']
+            void = torch.isin(label, torch.tensor(ids, device=label.device))
+            gt = dict(sample['gt_sem_seg'],
+                      data=label.masked_fill(void, self.ignore_index))
+            out.append(dict(sample, gt_sem_seg=gt))
+        return out
+
+    def _kept(self) -> List[int]:
+        excluded = set(self._excluded_ids())
+        return [
+            i for i in range(len(self.dataset_meta['classes']))
+            if i not in excluded
+        ]
+
+    @contextlib.contextmanager
+    def _scored_classes(self) -> Iterator[None]:
+        """``dataset_meta['classes']`` narrowed to the scored classes, for
+        MMSeg's tables."""
+        if not self.exclude_classes:
+            yield
+            return
+        meta = self._dataset_meta
+        classes = list(meta['classes'])
+        kept = self._kept()
+        self._dataset_meta = dict(meta, classes=[classes[i] for i in kept])
+        try:
+            yield
+        finally:
+            self._dataset_meta = meta
+
+    @staticmethod
+    def _narrow(areas: Sequence[torch.Tensor],
+                kept: Optional[List[int]]) -> Areas:
+        if kept is None:
+            return tuple(areas)
+        index = torch.tensor(kept)
+        return tuple(a[index] for a in areas)
 
     @staticmethod
     def _save_prediction(sample: dict, output_dir: str) -> None:
@@ -127,11 +202,25 @@ class FCNIoUMetric(IoUMetric):
         """
         if self.format_only:
             return super().compute_metrics(results)
-        metrics = super().compute_metrics([r[:4] for r in results])
-        if self.fw_iou:
-            metrics['fwIoU'] = self._fw_iou([r[:4] for r in results])
-        if self.band_widths:
-            metrics.update(self._band_metrics([r[4] for r in results]))
+        kept = self._kept() if self.exclude_classes else None
+        areas = [self._narrow(r[:4], kept) for r in results]
+        if self.exclude_classes:
+            print_log(
+                f'scored on {len(kept)} of '
+                f'{len(self.dataset_meta["classes"])} classes; excluded: '
+                f'{", ".join(self.exclude_classes)} (its ground truth is '
+                'not scored, a prediction of it is an error)',
+                MMLogger.get_current_instance())
+        with self._scored_classes():
+            metrics = super().compute_metrics(areas)
+            if self.fw_iou:
+                metrics['fwIoU'] = self._fw_iou(areas)
+            if self.band_widths:
+                metrics.update(
+                    self._band_metrics([{
+                        w: self._narrow(a, kept)
+                        for w, a in r[4].items()
+                    } for r in results]))
         return metrics
 
     @staticmethod
