@@ -4,9 +4,11 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import torch
 
+from ..datasets.class_orders import CLASS_ORDERS, targets
 from ..errors import WeightFileError
 from .caffe_model import convert_caffe_net, read_caffemodel
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
+from .class_order import reorder_classes
 from .layers import CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT, TRUNK_NET
 from .torchfcn import convert_torchfcn, torchfcn_net
 from .torchvision_vgg import convert_torchvision_vgg16
@@ -16,32 +18,43 @@ from .validate import check_converted
 INPUTS = {'caffe': CAFFE_INPUT, 'torchvision': TORCHVISION_INPUT}
 
 
-def _voc_meta() -> Dict[str, Any]:
-    from mmseg.datasets import PascalVOCDataset
-    info = PascalVOCDataset.METAINFO
-    return dict(classes=list(info['classes']),
-                palette=[list(c) for c in info['palette']])
-
-
 def _finish(state_dict: Mapping[str, torch.Tensor], net: str, src: str,
             dst: str, source_format: str, converter: str, origin: str,
-            notes: List[str]) -> Dict[str, Any]:
-    """Check, describe and save a converted state dict; return its meta."""
-    info = check_converted(state_dict, net, src)
+            notes: List[str], classes: Optional[str] = None,
+            reorder: bool = True) -> Dict[str, Any]:
+    """Check, describe and save a converted state dict; return its meta.
+
+    The score rows are put in the order of the ``classes`` target's MMSeg
+    dataset (:func:`~.class_order.reorder_classes`), whose
+    ``dataset_meta`` the meta records. Without ``reorder`` (files whose
+    class order is not a release's) only an order that needs no reordering
+    is applied; any other file is saved as it is.
+    """
+    check_converted(state_dict, net, src)
+    out, class_meta, class_notes = reorder_classes(state_dict, net, src,
+                                                   classes)
+    if not reorder and 'class_order' in class_meta:
+        order = CLASS_ORDERS[class_meta['class_order']['release']]
+        out, class_meta = state_dict, {}
+        class_notes = [
+            f'{len(order.caffe_classes)} score rows, as many as the '
+            f'{order.title} releases score, but this format declares no '
+            'class order: converted unchanged in the file\'s order, no '
+            'dataset_meta (caffe2mmseg.py converts the .caffemodel to '
+            'MMSeg\'s order)']
+    info = check_converted(out, net, src)
     meta: Dict[str, Any] = dict(
         fcn_net=net,
         source=osp.basename(src),
         source_format=source_format,
         converter=converter,
         input=dict(INPUTS[origin], origin=origin),
-        notes=list(notes),
+        notes=list(notes) + class_notes,
         **info)
     if net == TRUNK_NET:
         del meta['num_classes']
-    elif info['num_classes'] == 21:
-        # The released 21-class FCNs are PASCAL VOC models.
-        meta['dataset_meta'] = _voc_meta()
-    save_checkpoint(state_dict, meta, dst, src)
+    meta.update(class_meta)
+    save_checkpoint(out, meta, dst, src)
     return meta
 
 
@@ -80,22 +93,42 @@ def vgg2mmseg(src: str, dst: str,
 
 
 def caffe2mmseg(src: str, dst: str,
-                net: Optional[str] = None) -> Dict[str, Any]:
-    """Convert a ``.caffemodel`` (VGG16 or voc-fcn*) to a checkpoint.
+                net: Optional[str] = None,
+                classes: Optional[str] = None) -> Dict[str, Any]:
+    """Convert a ``.caffemodel`` (VGG16 or a released FCN) to a checkpoint.
+
+    The released FCNs (``fcn*-heavy-pascal``, ``pascalcontext-fcn*-heavy``)
+    score their benchmark's classes in the reference's order; the score
+    rows are put in the order of an MMSeg dataset's classes
+    (:mod:`fcn_plugin.datasets.class_orders`), the rows of classes it lacks
+    dropped, and the meta records its ``dataset_meta``.
 
     Args:
         src (str): The ``.caffemodel``.
         dst (str): Output checkpoint.
         net (str, optional): Expected net; detected if None.
+        classes (str, optional): Target class list, one of
+            :func:`~fcn_plugin.datasets.class_orders.targets` (``'voc'``,
+            ``'pascal-context'``, ``'pascal-context-59'``). If None, the
+            first target of the release the row count of ``score_fr``
+            shows; a file whose row count fits no release is converted
+            unchanged, without ``dataset_meta``. Not for a trunk file.
 
     Returns:
         dict: The checkpoint's meta.
+
+    Raises:
+        WeightFileError: For an unreadable file, a net that contradicts
+            ``net``, or ``classes`` that the file does not fit.
     """
     _check_net(net)
+    if classes is not None and classes not in targets():
+        raise WeightFileError(
+            f'--classes {classes!r} is not one of {", ".join(targets())}')
     caffe_net = read_caffemodel(src)
     out, net, notes = convert_caffe_net(caffe_net, src, net)
     return _finish(out, net, src, dst, f'caffe-{caffe_net.format}',
-                   'caffe2mmseg', 'caffe', notes)
+                   'caffe2mmseg', 'caffe', notes, classes=classes)
 
 
 def torchfcn2mmseg(src: str, dst: str,
@@ -118,7 +151,7 @@ def torchfcn2mmseg(src: str, dst: str,
     out, notes = convert_torchfcn(state, src)
     notes = [f'{NET_TITLES[net]}: {how}'] + notes
     return _finish(out, net, src, dst, 'pytorch-fcn', 'torchfcn2mmseg',
-                   'caffe', notes)
+                   'caffe', notes, reorder=False)
 
 
 def summary(meta: Mapping[str, Any], dst: str) -> str:
@@ -129,12 +162,16 @@ def summary(meta: Mapping[str, Any], dst: str) -> str:
         dst (str): The checkpoint written.
 
     Returns:
-        str: A few lines: net and source, widths, notes and the input
+        str: A few lines: net and source, widths and classes (with the
+        ``--classes`` target of a reordered release), notes (among them
+        the reordering of the score rows) and the input
         normalisation the ``data_preprocessor`` must use.
     """
     inp = meta['input']
     classes = (f', {meta["num_classes"]} classes'
                if 'num_classes' in meta else '')
+    if 'class_order' in meta:
+        classes += f' ({meta["class_order"]["target"]})'
     lines = [
         f'wrote {dst}: {NET_TITLES[meta["fcn_net"]]} from '
         f'{meta["source"]} ({meta["source_format"]})',

@@ -136,9 +136,39 @@ def _classes(shapes: Mapping[str, Sequence[int]]) -> Optional[int]:
     return None if shape is None else int(shape[0])
 
 
+def reconvert_hint(meta: Optional[Mapping[str, Any]],
+                   num_classes: int) -> str:
+    """How to convert a release again for ``num_classes`` classes, or ''.
+
+    A checkpoint converted from a release with its class rows reordered
+    records ``meta['class_order']`` (release, target); when another target
+    of that release has ``num_classes`` classes, the hint names its
+    ``--classes``.
+    """
+    from fcn_plugin.datasets.class_orders import CLASS_ORDERS, dataset_meta
+    record = (meta or {}).get('class_order')
+    order = CLASS_ORDERS.get(record.get('release')) \
+        if isinstance(record, Mapping) else None
+    if order is None:
+        return ''
+    fits = [
+        t for t in order.targets if t != record.get('target')
+        and len(dataset_meta(t)['classes']) == num_classes
+    ]
+    if not fits:
+        return ''
+    source = f' (source: {meta["source"]})' if meta.get('source') else ''
+    return (f'; it was converted from the {order.title} release for '
+            f'--classes {record.get("target")}; for {order.targets[fits[0]]} '
+            f'({num_classes} classes) reconvert with '
+            f'tools/model_converters/caffe2mmseg.py --classes {fits[0]}'
+            f'{source}')
+
+
 def _class_change(model_shapes: Mapping[str, Sequence[int]], net: str,
                   state_dict: Mapping[str, torch.Tensor], source: str,
-                  src_net: str, staged: bool, new_classes: bool
+                  src_net: str, staged: bool, new_classes: bool,
+                  meta: Optional[Mapping[str, Any]] = None
                   ) -> Tuple[List[str], Tuple[Optional[int], Optional[int]]]:
     """The head keys to start afresh for another class count, or fail.
 
@@ -154,7 +184,8 @@ def _class_change(model_shapes: Mapping[str, Sequence[int]], net: str,
            f'builds {NET_TITLES[net]} with another class count: the file has '
            f'{have} classes, the config num_classes={want} ({CLASSES_KEY}: '
            f'file {fmt_shape(state_dict[CLASSES_KEY].shape)}, model '
-           f'{fmt_shape(model_shapes[CLASSES_KEY])})')
+           f'{fmt_shape(model_shapes[CLASSES_KEY])})'
+           + reconvert_hint(meta, want))
     if not staged:
         raise WeightFileError(
             msg + '; testing or resuming needs a checkpoint trained with '
@@ -227,7 +258,7 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
                + ' <- '.join(NET_TITLES[n] for n in lineage(net)[1:]))
         _raise_other_net(model_shapes, net, state_dict, source, src_net, why)
     reset, classes = _class_change(model_shapes, net, state_dict, source,
-                                   src_net, staged, new_classes)
+                                   src_net, staged, new_classes, meta)
     wrong = [
         k for k in model_shapes if k in state_dict and k not in reset
         and tuple(state_dict[k].shape) != tuple(model_shapes[k])

@@ -13,15 +13,19 @@ from fcn_tools.voc_palette import read_label_indices
 from ..conftest import MODEL_CFGS
 from .conftest import CAFFE_MEAN, DATASET_CFGS
 
-NAMES = [p.stem for p in DATASET_CFGS]
 #: The dataset bases there should be; a new one needs its checks here.
-EXPECTED = ['pascal_voc12_aug_fcn', 'pascal_voc12_fcn', 'synthetic_voc']
+EXPECTED = [
+    'pascal_context_59_fcn', 'pascal_context_fcn', 'pascal_voc12_aug_fcn',
+    'pascal_voc12_fcn', 'synthetic_voc'
+]
+#: The VOC bases (the Context ones: test_context_bases_*).
+NAMES = [p.stem for p in DATASET_CFGS if 'voc' in p.stem]
 #: The stock loaders, then the plugin's check, in every pipeline.
 LOADING = ['LoadImageFromFile', 'LoadAnnotations', 'CheckSegData']
 
 
 def test_every_config_is_covered():
-    assert NAMES == EXPECTED
+    assert [p.stem for p in DATASET_CFGS] == EXPECTED
 
 
 def _load(name, synthetic_voc, monkeypatch):
@@ -160,3 +164,46 @@ def test_paper_config_is_the_fcn_recipe(synthetic_voc, monkeypatch):
     rgb = np.array(Image.open(synthetic_voc / 'JPEGImages' / f'{name0}.jpg'))
     np.testing.assert_array_equal(sample['inputs'].permute(1, 2, 0).numpy(),
                                   rgb[..., ::-1])
+
+
+@pytest.mark.parametrize('name, dataset_type, num_classes, excluded', [
+    ('pascal_context_59_fcn', 'FCNPascalContextDataset59', 59, None),
+    ('pascal_context_fcn', 'FCNPascalContextDataset', 60, ['background']),
+])
+def test_context_bases_are_the_reference_recipe(name, dataset_type,
+                                                num_classes, excluded,
+                                                tmp_path):
+    """pascalcontext_layers.py: VOC2010 Main train/val, batch 1 at native
+    size, Pillow decoding, no augmentation; scored on the 59 classes."""
+    from .test_any_dataset import SIZE, write_pascal_context
+    root = write_pascal_context(tmp_path / 'VOC2010')
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(next(p for p in DATASET_CFGS
+                                   if p.stem == name)))
+    assert cfg.train_dataloader.batch_size == 1
+    assert cfg.val_evaluator.band_widths == [2, 5, 10]
+    assert cfg.val_evaluator.get('exclude_classes') == excluded
+    for key, split in (('train_dataloader', 'train'),
+                       ('val_dataloader', 'val'), ('test_dataloader', 'val')):
+        loader = cfg[key]
+        assert loader.dataset.type == dataset_type
+        assert loader.dataset.data_root == 'data/VOCdevkit/VOC2010'
+        assert loader.dataset.ann_file == (
+            f'ImageSets/SegmentationContext/{split}.txt')
+        pipeline = loader.dataset.pipeline
+        assert [t.type for t in pipeline] == LOADING + ['PackSegInputs']
+        assert pipeline[0].imdecode_backend == 'pillow'
+        assert pipeline[2].num_classes == num_classes
+        loader.dataset.data_root = str(root)
+        loader.num_workers = 0
+        loader.persistent_workers = False
+    dataset = Runner.build_dataloader(cfg.val_dataloader).dataset
+    sample = dataset[0]
+    assert tuple(sample['inputs'].shape[1:]) == SIZE  # native size
+    stored = np.array(Image.open(dataset.get_data_info(0)['seg_map_path']))
+    gt = sample['data_samples'].gt_sem_seg.data[0].numpy()
+    # 60 classes: the file's values; 59: background void, the rest - 1
+    want = stored if num_classes == 60 else np.where(
+        stored == 0, 255, stored.astype(np.int64) - 1)
+    np.testing.assert_array_equal(gt, want)
+    assert len(dataset.metainfo['classes']) == num_classes

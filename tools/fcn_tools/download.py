@@ -1,6 +1,7 @@
 """Resumable, checksummed downloads and all-or-nothing archive extraction.
 
-Used by ``tools/prepare_voc.py --download``. A file is fetched into
+Used by ``tools/prepare_voc.py --download`` and
+``tools/prepare_pascal_context.py --download``. A file is fetched into
 ``<name>.part`` (continued with an HTTP ``Range`` request when a partial
 file is left from an earlier run), checked against its MD5 and only then
 renamed to ``<name>``. An archive is unpacked into a hidden temporary
@@ -25,7 +26,7 @@ import urllib.error
 import urllib.request
 import zlib
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO, Optional, Sequence
 
 from torchvision.datasets.utils import calculate_md5, check_integrity
 
@@ -209,21 +210,31 @@ def download(url: str,
     return dest
 
 
-def _members(tar: tarfile.TarFile, archive: Path, top: str) -> int:
-    """Check that every entry lies under ``top/``; return the data size."""
+def _members(tar: tarfile.TarFile, archive: Path,
+             top: Optional[str]) -> int:
+    """Check that every entry lies under ``top/`` (None: anywhere); return
+    the data size."""
     total = 0
     for member in tar.getmembers():
         name = member.name
         while name.startswith('./'):
             name = name[2:]
-        if name != top and not name.startswith(top + '/'):
+        if top is None:
+            if name.startswith('/') or '..' in name.split('/'):
+                raise DownloadError(f'{archive} holds {member.name!r}, '
+                                    'outside its folder: not the expected '
+                                    'archive')
+        elif name != top and not name.startswith(top + '/'):
             raise DownloadError(f'{archive} holds {member.name!r} outside '
                                 f'{top}/: not the expected archive')
         total += member.size
     return total
 
 
-def extract(archive: Path, root: Path, top: str) -> Path:
+def extract(archive: Path,
+            root: Path,
+            top: str,
+            inner: Optional[Sequence[str]] = None) -> Path:
     """Unpack a tar archive whose entries all lie under ``top/``.
 
     ``root/top`` appears only once the whole archive is unpacked (it is
@@ -233,7 +244,12 @@ def extract(archive: Path, root: Path, top: str) -> Path:
     Args:
         archive (Path): A ``.tar``, ``.tgz`` or ``.tar.gz`` file.
         root (Path): Folder to unpack into.
-        top (str): The archive's top folder, e.g. ``VOCdevkit``.
+        top (str): The archive's top folder, e.g. ``VOCdevkit``; with
+            ``inner``, the folder to unpack into instead.
+        inner (Sequence[str], optional): For an archive without a top
+            folder (e.g. PASCAL-Context's ``trainval.tar.gz``, holding
+            ``trainval/`` and ``labels.txt``): the entries its root must
+            hold; it is unpacked into ``root/top``.
 
     Returns:
         Path: ``root/top``.
@@ -257,13 +273,21 @@ def extract(archive: Path, root: Path, top: str) -> Path:
     print(f'extracting {archive.name}', file=sys.stderr)
     try:
         with tarfile.open(archive) as tar:
-            _check_room(root, _members(tar, archive, top),
+            _check_room(root, _members(tar, archive,
+                                       None if inner else top),
                         f'the contents of {archive.name}')
-            tmp.mkdir()
+            into = tmp / top if inner else tmp
+            into.mkdir(parents=True)
             if hasattr(tarfile, 'data_filter'):
-                tar.extractall(tmp, filter='data')
+                tar.extractall(into, filter='data')
             else:  # Python without extraction filters
-                tar.extractall(tmp)
+                tar.extractall(into)
+        lacking = [n for n in inner or ()
+                   if not (tmp / top / n).exists()]
+        if lacking:
+            raise DownloadError(f'{archive} has no {", ".join(lacking)} '
+                                'at its root: not the expected archive '
+                                '(incomplete?); delete it and run again')
         if not (tmp / top).is_dir():
             raise DownloadError(f'{archive} has no {top}/ folder: not the '
                                 'expected archive')

@@ -32,7 +32,7 @@ import re
 import shutil
 import warnings
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
@@ -197,7 +197,8 @@ def fetch_sources(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- inputs
 
 
-def _need_dir(path: Path, what: str) -> Path:
+def need_dir(path: Path, what: str) -> Path:
+    """``path``, which must be a folder (``what`` names it in the error)."""
     if not path.is_dir():
         raise DataError(f'{what} folder {path} does not exist')
     return path
@@ -214,7 +215,8 @@ def read_ids(path: Path, what: str) -> List[str]:
     return ids
 
 
-def _names(folder: Path, suffix: str) -> Dict[str, Path]:
+def names_in(folder: Path, suffix: str) -> Dict[str, Path]:
+    """Id -> path of the files ``<id><suffix>`` in ``folder``."""
     return {
         entry.name[:-len(suffix)]: Path(entry.path)
         for entry in os.scandir(folder)
@@ -222,14 +224,20 @@ def _names(folder: Path, suffix: str) -> Dict[str, Path]:
     }
 
 
-def _require(ids: Sequence[str], available: Dict[str, Path], what: str,
-             where: Path, source: Path) -> None:
+def id_sample(ids: Sequence[str]) -> str:
+    """The first few of ``ids`` for a message, then ``and N more``."""
+    more = len(ids) - _SHOWN
+    tail = f' and {more} more' if more > 0 else ''
+    return f'{", ".join(ids[:_SHOWN])}{tail}'
+
+
+def require(ids: Sequence[str], available: Dict[str, Path], what: str,
+            where: Path, source: Path) -> None:
+    """Refuse ids of the list ``source`` that ``available`` lacks."""
     missing = [i for i in ids if i not in available]
     if missing:
-        more = len(missing) - _SHOWN
-        tail = f' and {more} more' if more > 0 else ''
         raise DataError(f'{len(missing)} ids of {source} have no {what} in '
-                        f'{where}: {", ".join(missing[:_SHOWN])}{tail}')
+                        f'{where}: {id_sample(missing)}')
 
 
 def find_voc_root(voc: Path) -> Path:
@@ -255,7 +263,8 @@ def find_sbd_root(sbd: Path) -> Path:
 # ------------------------------------------------------------------ jobs
 
 
-def _place(src: str, dst: str, mode: str) -> None:
+def place(src: str, dst: str, mode: str) -> None:
+    """Put ``src`` at ``dst`` (atomically) by one of :data:`LINK_MODES`."""
     with atomic_path(dst, durable=False) as tmp:
         if mode == 'symlink':
             os.symlink(osp.abspath(src), tmp)
@@ -281,7 +290,7 @@ def _voc_label(src: str, dst: str, mode: str) -> None:
     with Image.open(src) as img:
         index_png = img.mode in ('P', 'L')
     if index_png:
-        _place(src, dst, mode)
+        place(src, dst, mode)
     else:  # colour-coded label: store indices, as VOC does
         _index_png(src, dst, palette=True)
 
@@ -300,7 +309,7 @@ def run_job(job: Tuple[str, str, str, str]) -> None:
     kind, src, dst, mode = job
     try:
         if kind == 'place':
-            _place(src, dst, mode)
+            place(src, dst, mode)
         elif kind == 'voc_label':
             _voc_label(src, dst, mode)
         elif kind == 'voc_aug':
@@ -311,7 +320,7 @@ def run_job(job: Tuple[str, str, str, str]) -> None:
         raise RuntimeError(f'cannot write {dst} from {src}: {err}') from err
 
 
-def _clean_partials(folder: Path) -> None:
+def clean_partials(folder: Path) -> None:
     """Remove temporary files an interrupted run left behind."""
     for entry in folder.glob('.*'):
         if entry.name.endswith('.tmp') and not entry.is_dir():
@@ -320,19 +329,25 @@ def _clean_partials(folder: Path) -> None:
             shutil.rmtree(entry)
 
 
-def _todo(jobs: List[tuple]) -> List[tuple]:
+def pending(jobs: List[tuple]) -> List[tuple]:
+    """The jobs whose output (``job[2]``) does not exist yet."""
     return [job for job in jobs if not osp.exists(job[2])]
 
 
-def _run(jobs: List[tuple], nproc: int, title: str) -> None:
+def run_jobs(jobs: List[tuple],
+             nproc: int,
+             title: str,
+             worker: Callable[[tuple], Any] = run_job) -> List[Any]:
+    """Run ``worker`` (a module-level function) on every job, in ``nproc``
+    processes, with a progress bar; its results in the jobs' order."""
     if not jobs:
-        return
+        return []
     print(f'{title}: {len(jobs)} files')
     if nproc == 1 or len(jobs) < 2:
-        track_progress(run_job, jobs)
+        return track_progress(worker, jobs)
     else:
-        track_parallel_progress(
-            run_job,
+        return track_parallel_progress(
+            worker,
             jobs,
             nproc=min(nproc, len(jobs)),
             chunksize=max(1, min(64,
@@ -389,7 +404,9 @@ def check_counts(inputs: Dict[str, int], splits: Dict[str,
     return bad
 
 
-def _write_split(path: Path, ids: List[str]) -> bool:
+def write_split(path: Path, ids: List[str]) -> bool:
+    """Write a split list atomically unless it holds ``ids`` already;
+    whether it was written."""
     text = ''.join(f'{i}\n' for i in ids)
     if path.is_file() and path.read_text() == text:
         return False
@@ -409,10 +426,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
     voc = find_voc_root(Path(args.voc))
     sbd = find_sbd_root(Path(args.sbd))
     sets = voc / 'ImageSets' / 'Segmentation'
-    voc_img = _names(_need_dir(voc / 'JPEGImages', 'VOC image'), '.jpg')
-    voc_lbl = _names(_need_dir(voc / 'SegmentationClass', 'VOC label'), '.png')
-    sbd_mat = _names(_need_dir(sbd / 'cls', 'SBD label'), '.mat')
-    sbd_img = _names(sbd / 'img', '.jpg') if (sbd / 'img').is_dir() else {}
+    voc_img = names_in(need_dir(voc / 'JPEGImages', 'VOC image'), '.jpg')
+    voc_lbl = names_in(
+        need_dir(voc / 'SegmentationClass', 'VOC label'), '.png')
+    sbd_mat = names_in(need_dir(sbd / 'cls', 'SBD label'), '.mat')
+    sbd_img = names_in(sbd / 'img', '.jpg') if (sbd / 'img').is_dir() else {}
     lists = dict(
         voc_train=read_ids(sets / 'train.txt', 'VOC train'),
         voc_val=read_ids(sets / 'val.txt', 'VOC val'),
@@ -429,14 +447,14 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
 
     voc_ids = lists['voc_train'] + lists['voc_val']
     sbd_ids = list(dict.fromkeys(lists['sbd_train'] + lists['sbd_val']))
-    _require(voc_ids, voc_img, 'image', voc / 'JPEGImages', sets)
-    _require(voc_ids, voc_lbl, 'label', voc / 'SegmentationClass', sets)
-    _require(sbd_ids, sbd_mat, 'label', sbd / 'cls', sbd)
+    require(voc_ids, voc_img, 'image', voc / 'JPEGImages', sets)
+    require(voc_ids, voc_lbl, 'label', voc / 'SegmentationClass', sets)
+    require(sbd_ids, sbd_mat, 'label', sbd / 'cls', sbd)
     extra_img = {
         i: sbd_img[i]
         for i in sbd_ids if i not in voc_img and i in sbd_img
     }
-    _require(sbd_ids, {
+    require(sbd_ids, {
         **voc_img,
         **extra_img
     }, 'image', voc / 'JPEGImages', sbd)
@@ -448,8 +466,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
                             '; seg11valid would be empty')
         for table, what, where in ((voc_img, 'image', 'JPEGImages'),
                                    (voc_lbl, 'label', 'SegmentationClass')):
-            _require(splits['seg11valid'], table, what, voc / where,
-                     Path(args.voc2011_val))
+            require(splits['seg11valid'], table, what, voc / where,
+                    Path(args.voc2011_val))
     check_counts({k: len(v) for k, v in lists.items()}, splits)
 
     out = Path(args.out) / 'VOC2012'
@@ -460,7 +478,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
         sets=out / 'ImageSets' / 'Segmentation')
     for folder in dirs.values():
         folder.mkdir(parents=True, exist_ok=True)
-        _clean_partials(folder)
+        clean_partials(folder)
     mode = args.link
     images = [('place', str(p), str(dirs['img'] / f'{i}.jpg'), mode)
               for i, p in sorted({
@@ -478,11 +496,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
     for key, jobs, title in (('images', images, 'JPEGImages'),
                              ('labels', labels, 'SegmentationClass'),
                              ('aug_labels', aug, 'SegmentationClassAug')):
-        todo = _todo(jobs)
-        _run(todo, args.nproc, title)
+        todo = pending(jobs)
+        run_jobs(todo, args.nproc, title)
         written[key] = len(todo)
     written['splits'] = sum(
-        _write_split(dirs['sets'] / f'{name}.txt', ids)
+        write_split(dirs['sets'] / f'{name}.txt', ids)
         for name, ids in splits.items())
     for name, ids in splits.items():
         print(f'{name}: {len(ids)} ids')

@@ -2,21 +2,47 @@
 
 Reads the ILSVRC VGG16 model (``VGG_ILSVRC_16_layers.caffemodel``, FCN's
 ``vgg16-fcn.caffemodel``) or a released FCN model
-(``fcn32s-heavy-pascal.caffemodel`` ... ``fcn8s-atonce-pascal.caffemodel``)
-without pycaffe. Example::
+(``fcn32s-heavy-pascal.caffemodel`` ... ``fcn8s-atonce-pascal.caffemodel``,
+``pascalcontext-fcn32s-heavy.caffemodel`` ...
+``pascalcontext-fcn8s-heavy.caffemodel``) without pycaffe. Example::
 
     python tools/model_converters/caffe2mmseg.py \
         VGG_ILSVRC_16_layers.caffemodel checkpoints/vgg16_caffe_fcn.pth
+
+A released FCN scores its benchmark's classes in the reference's order;
+``--classes`` names the MMSeg dataset whose class list the converted score
+layers follow (their rows, and both class axes of the upscore layers, are
+reordered; rows of classes the dataset lacks are dropped) and whose
+``dataset_meta`` the checkpoint records. Without it, the release is detected
+from the number of ``score_fr`` rows and converted for its first target:
+``voc`` for 21 rows, ``pascal-context`` (60 classes with the background) for
+60. For MMSeg's 59-class PASCAL-Context (``PascalContextDataset59``,
+``reduce_zero_label``)::
+
+    python tools/model_converters/caffe2mmseg.py \
+        pascalcontext-fcn8s-heavy.caffemodel \
+        checkpoints/fcn8s_pascal-context-59.pth --classes pascal-context-59
 """
 import argparse
 import os.path as osp
 import sys
 
 from fcn_plugin.converters import NETS, caffe2mmseg, summary
+from fcn_plugin.datasets.class_orders import targets
 
 # The tools' helper package, fcn_tools, is in tools/, this folder's parent.
 sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
 from fcn_tools.errors import run_tool  # noqa: E402
+
+
+def _classes_help() -> str:
+    names = '; '.join(f'{target}: {order.targets[target]}'
+                      for target, order in targets().items())
+    return ('class list the score layers are reordered to, that of an MMSeg '
+            f'dataset ({names}); rows of reference classes it lacks (the '
+            'background for pascal-context-59) are dropped. Default: the '
+            'first target of the release the number of score_fr rows shows; '
+            'a row count of no declared release converts unchanged')
 
 
 def main() -> None:
@@ -28,8 +54,11 @@ def main() -> None:
     parser.add_argument('--net', choices=NETS,
                         help='expected net; detected from the layers if '
                         'omitted')
+    parser.add_argument('--classes', choices=tuple(targets()),
+                        help=_classes_help())
     args = parser.parse_args()
-    print(summary(caffe2mmseg(args.src, args.dst, args.net), args.dst))
+    print(summary(caffe2mmseg(args.src, args.dst, args.net, args.classes),
+                  args.dst))
 
 
 if __name__ == '__main__':
