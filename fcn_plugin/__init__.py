@@ -16,6 +16,7 @@ from .version import __version__
 install_safe_checkpoint_loading()
 install_mmseg_fixes()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import (datasets, engine, evaluation, models,  # noqa: E402,F401
+               visualization)
 
 __all__ = ['__version__']

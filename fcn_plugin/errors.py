@@ -43,5 +43,10 @@ class UnsafeCheckpointError(WeightFileError):
             'convert the original weights again (docs/weights.md).')
 
 
+class DataFileError(ValueError):
+    """A data file (image or label map) is wrong; the message names it and
+    says what to do."""
+
+
 class NonFiniteLossError(FloatingPointError):
     """The training loss or the weights stopped being finite numbers."""

@@ -18,6 +18,9 @@ PAPER_CONFIGS = [
     # reference's 60
     f'fcn{net}_vgg16_pascal-context{task}.py' for net in ('32s', '16s', '8s')
     for task in ('-59', '')
+] + [
+    # siftflow-fcn*: two heads on one trunk
+    f'fcn{net}_vgg16_siftflow.py' for net in ('32s', '16s', '8s')
 ]
 #: The other top-level configs, in MMSeg's naming.
 MMSEG_CONFIGS = [
@@ -31,6 +34,7 @@ MMSEG_CONFIGS = [
     'fcn8s-atonce_vgg16_4xb2-80k_cityscapes-512x1024.py',
     'fcn8s-atonce_vgg16_1xb4-20k_custom-512x512.py',
     'fcn8s-atonce_vgg16_4xb4-40k_pascal-context-59-480x480.py',
+    'fcn8s-atonce_vgg16_1xb8-20k_siftflow-256x256.py',
 ]
 DEMO_CONFIGS = [
     'demo/fcn32s_vgg16-tiny_1xb2-1.2k_synthetic-voc-224x224.py',
@@ -44,11 +48,15 @@ BASE_CONFIGS = [
     '_base_/datasets/synthetic_voc.py',
     '_base_/datasets/pascal_context_59_fcn.py',
     '_base_/datasets/pascal_context_fcn.py',
+    '_base_/datasets/siftflow_fcn.py',
     '_base_/models/fcn32s_vgg16.py',
     '_base_/models/fcn16s_vgg16.py',
     '_base_/models/fcn8s_vgg16.py',
     '_base_/models/fcn8s-atonce_vgg16.py',
     '_base_/models/fcn8s-atonce_vgg16_mean-loss.py',
+    '_base_/models/fcn32s_vgg16_two-head.py',
+    '_base_/models/fcn16s_vgg16_two-head.py',
+    '_base_/models/fcn8s_vgg16_two-head.py',
     '_base_/models/torchvision_preprocessor.py',
     '_base_/schedules/demo_adam-poly_0.6k.py',
     '_base_/schedules/demo_adam-poly_1.2k.py',
@@ -78,7 +86,7 @@ MMSEG_NAME = re.compile(r'^(?P<algorithm>fcn(32s|16s|8s|8s-atonce))_'
                         r'(?P<backbone>vgg16)_(?P<gpus>\d+)xb(?P<batch>\d+)-'
                         r'(?P<schedule>(amp-)?(?P<iters>\d+)k)_'
                         r'(?P<data>voc12aug|ade20k|cityscapes|custom|'
-                        r'pascal-context-59)-'
+                        r'pascal-context-59|siftflow)-'
                         r'(?P<h>\d+)x(?P<w>\d+)\.py$')
 #: The dataset each data name stands for, and its class count.
 DATA = {
@@ -87,6 +95,7 @@ DATA = {
     'cityscapes': ('CityscapesDataset', 19),
     'custom': ('BaseSegDataset', 3),
     'pascal-context-59': ('PascalContextDataset59', 59),
+    'siftflow': ('FCNSiftFlowDataset', 33),
 }
 #: The decode head each algorithm name stands for (type, skip scales).
 HEADS = {
@@ -223,7 +232,8 @@ def data_roots(tmp_path_factory, synthetic_root) -> dict:
     from .test_datasets.test_any_dataset import (write_ade20k,
                                                  write_cityscapes,
                                                  write_custom,
-                                                 write_pascal_context)
+                                                 write_pascal_context,
+                                                 write_siftflow)
     tmp = tmp_path_factory.mktemp('layouts')
     return {
         'FCNVOCDataset': synthetic_root,
@@ -233,6 +243,7 @@ def data_roots(tmp_path_factory, synthetic_root) -> dict:
         **dict.fromkeys(('PascalContextDataset59', 'FCNPascalContextDataset',
                          'FCNPascalContextDataset59'),
                         str(write_pascal_context(tmp / 'context'))),
+        'FCNSiftFlowDataset': str(write_siftflow(tmp / 'siftflow')),
     }
 
 

@@ -4,8 +4,11 @@ For every input image, writes ``OUT_DIR/overlay/<name>.png`` (the
 prediction painted over the image by the config's visualizer, MMSeg's
 ``SegLocalVisualizer``, through ``MMSegInferencer``) and
 ``OUT_DIR/label/<name>.png`` (a palette PNG whose pixel values are the
-class indices, like VOC's ``SegmentationClass``). The input is an image, a
-folder of images or a ``.txt`` list of image paths.
+class indices, like VOC's ``SegmentationClass``). For a two-headed net
+(SIFT Flow) the overlay shows both maps, semantic above geometric
+(``TwoMapSegVisualizer``), and ``OUT_DIR/label_geo/<name>.png`` holds the
+geometric classes in the dataset's ``geo_palette``. The input is an image,
+a folder of images or a ``.txt`` list of image paths.
 
 Examples:
     python tools/infer.py CONFIG CKPT demo.jpg --out-dir out/
@@ -107,8 +110,14 @@ def build_inferencer(cfg: Config, checkpoint: str,
 
 
 def segment(inferencer: MMSegInferencer, path: Path,
-            opacity: float) -> Tuple[np.ndarray, np.ndarray]:
+            opacity: float) -> Tuple[np.ndarray, np.ndarray, Optional[
+                np.ndarray]]:
     """Segment one image file.
+
+    The steps of ``MMSegInferencer.__call__`` (``preprocess``, ``forward``,
+    ``visualize``), keeping the data sample: a two-headed net's
+    (``TwoHeadEncoderDecoder``) geometric map is in it, beside the semantic
+    one that ``__call__`` returns.
 
     Args:
         inferencer (MMSegInferencer): From :func:`build_inferencer`.
@@ -116,16 +125,28 @@ def segment(inferencer: MMSegInferencer, path: Path,
         opacity (float): Opacity of the painted prediction.
 
     Returns:
-        tuple[np.ndarray, np.ndarray]: The ``(H, W)`` uint8 class indices
-        and the RGB overlay, both at the image's size.
+        tuple: The ``(H, W)`` uint8 class indices, the RGB overlay (both
+        maps for a two-headed net) and the geometric class indices (None
+        for a one-headed net), at the image's size.
     """
+    inputs = [str(path)]
     try:
-        result = inferencer(str(path), return_vis=True, opacity=opacity)
+        preds = [
+            pred for data in inferencer.preprocess(inputs, batch_size=1)
+            for pred in inferencer.forward(data)
+        ]
+        (overlay, ) = inferencer.visualize(
+            inputs, preds, return_vis=True, opacity=opacity)
     except Exception as err:
         raise ValueError(
             f'cannot segment image {path}: {error_message(err)}') from err
-    label = np.asarray(result['predictions']).astype(np.uint8)
-    return label, result['visualization']
+    (pred, ) = preds
+    maps = [
+        pred.get(field).data[0].cpu().numpy().astype(np.uint8)
+        if field in pred else None
+        for field in ('pred_sem_seg', 'pred_geo_seg')
+    ]
+    return maps[0], overlay, maps[1]
 
 
 def main() -> None:
@@ -135,29 +156,41 @@ def main() -> None:
     if args.backend == 'onnxruntime':
         from fcn_tools.deploy.ort_infer import OrtImageSegmenter
         segmenter = OrtImageSegmenter(cfg, args.checkpoint)
-        palette = segmenter.dataset_meta['palette']
+        meta = segmenter.dataset_meta
 
-        def run(path: Path) -> Tuple[np.ndarray, np.ndarray]:
-            return segmenter.segment(path, args.opacity)
+        def run(path: Path) -> Tuple[np.ndarray, np.ndarray, None]:
+            return (*segmenter.segment(path, args.opacity), None)
     else:
         set_precision(cfg.model, args.precision)
         inferencer = build_inferencer(cfg, args.checkpoint, args.device)
-        palette = inferencer.model.dataset_meta['palette']
+        # MMSegInferencer keeps classes and palette only; the geometric
+        # palette of a two-headed net is its visualizer's
+        meta = dict(inferencer.model.dataset_meta)
+        meta.update(getattr(inferencer.visualizer, 'geo_meta', {}))
 
-        def run(path: Path) -> Tuple[np.ndarray, np.ndarray]:
+        def run(path: Path) -> Tuple[np.ndarray, np.ndarray,
+                                     Optional[np.ndarray]]:
             return segment(inferencer, path, args.opacity)
     out_dir = Path(args.out_dir)
     (out_dir / 'overlay').mkdir(parents=True, exist_ok=True)
     (out_dir / 'label').mkdir(parents=True, exist_ok=True)
+    geo_written = False
     for path in tqdm(images, desc='infer', unit='img'):
-        label, overlay = run(path)
+        label, overlay, geo = run(path)
         mmcv.imwrite(
             mmcv.rgb2bgr(overlay),
             str(out_dir / 'overlay' / f'{path.stem}.png'))
         save_palette_png(label, out_dir / 'label' / f'{path.stem}.png',
-                         palette)
+                         meta['palette'])
+        if geo is not None:  # a two-headed net's geometric map
+            (out_dir / 'label_geo').mkdir(exist_ok=True)
+            save_palette_png(geo, out_dir / 'label_geo' / f'{path.stem}.png',
+                             meta['geo_palette'])
+            geo_written = True
+    geo_dir = (f', geometric labels in {out_dir / "label_geo"}'
+               if geo_written else '')
     print(f'{len(images)} image(s): overlays in {out_dir / "overlay"}, '
-          f'labels in {out_dir / "label"}')
+          f'labels in {out_dir / "label"}{geo_dir}')
 
 
 if __name__ == '__main__':

@@ -1,8 +1,9 @@
 """Read ``.caffemodel`` weights and map them onto the plugin's nets.
 
-Handles the ILSVRC VGG16 model (V1 ``layers``, InnerProduct fc6/fc7) and
-the released ``voc-fcn*`` models (V2 ``layer``, Deconvolution upscore
-layers, Scale layers in the at-once net) of `FCN
+Handles the ILSVRC VGG16 model (V1 ``layers``, InnerProduct fc6/fc7), the
+released ``voc-fcn*`` models (V2 ``layer``, Deconvolution upscore layers,
+Scale layers in the at-once net) and the two-head ``siftflow-fcn*`` models
+(each head layer twice, as ``<layer>_sem`` and ``<layer>_geo``) of `FCN
 <https://arxiv.org/abs/1605.06211>`_. Blobs are N x C x H x W like
 PyTorch weights, Deconvolution blobs are (in, out, k, k) like
 ``ConvTranspose2d``, and the first conv reads BGR input as the Caffe
@@ -12,16 +13,16 @@ import math
 import os.path as osp
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from ..errors import WeightFileError
 from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
-from .layers import (FIXED_SCALES, NET_TITLES, SCORE_INPUTS, TRUNK,
-                     TRUNK_LAYERS, UPSCORE_KERNELS, fmt_shape, net_of_layers,
-                     param_key, scaled_net)
+from .layers import (FIXED_SCALES, HEAD, HEAD_SUFFIXES, NET_TITLES,
+                     SCORE_INPUTS, TRUNK, TRUNK_LAYERS, UPSCORE_KERNELS,
+                     fmt_shape, net_of_layers, param_key, scaled_net)
 
 
 @dataclass
@@ -163,6 +164,63 @@ def _check_scale(layer: CaffeLayer, path: str, net: str) -> str:
             'not a parameter')
 
 
+def _is_head_layer(name: str) -> bool:
+    """Whether ``name`` is a layer some head declares."""
+    return name in SCORE_INPUTS or name in UPSCORE_KERNELS
+
+
+def _two_head_layers(names: Sequence[str],
+                     path: str) -> Dict[str, Tuple[str, str]]:
+    """Where the layers of a two-head file go: name -> (head, layer).
+
+    A layer named ``<layer><suffix>``, with a suffix of
+    :data:`~.layers.HEAD_SUFFIXES` and ``<layer>`` a head layer of the net
+    table, is ``<head>.<layer>``. Empty for a file without such layers
+    (a one-head net or a trunk).
+
+    Raises:
+        WeightFileError: If the file mixes suffixed and plain head layers,
+            or its heads do not hold the layers of one and the same net.
+    """
+    out: Dict[str, Tuple[str, str]] = {}
+    for name in names:
+        for head, suffix in HEAD_SUFFIXES:
+            base = name[:-len(suffix)] if suffix and name.endswith(
+                suffix) else None
+            if base is not None and _is_head_layer(base):
+                out[name] = (head, base)
+                break
+    if not out:
+        return out
+    plain = [n for n in names if _is_head_layer(n)]
+    if plain:
+        raise WeightFileError(
+            f'{path} mixes the head layers of a one-head net '
+            f'({", ".join(plain)}) with those of a two-head net '
+            f'({", ".join(out)}); a file holds one net')
+    trunk = [n for n in names if n in TRUNK_LAYERS]
+    held = {head: [base for h, base in out.values() if h == head]
+            for head, _ in HEAD_SUFFIXES}
+
+    def describe(head: str, suffix: str) -> str:
+        layers = held[head]
+        if not layers:
+            return f'{head} (*{suffix}) no layers'
+        net = NET_TITLES[net_of_layers(trunk + layers)]
+        return (f'{head} (*{suffix}) the {net} layers '
+                f'{", ".join(n + suffix for n in layers)}')
+
+    nets = {net_of_layers(trunk + layers) if layers else None
+            for layers in held.values()}
+    same = len({frozenset(layers) for layers in held.values()}) == 1
+    if len(nets) > 1 or not same:
+        raise WeightFileError(
+            f'{path} is a two-head net whose heads differ: ' +
+            '; '.join(describe(h, s) for h, s in HEAD_SUFFIXES) +
+            '; both heads must hold the layers of the same net')
+    return out
+
+
 def convert_caffe_net(net: CaffeNet, path: str,
                       want_net: Optional[str] = None
                       ) -> Tuple['OrderedDict[str, torch.Tensor]', str,
@@ -175,13 +233,19 @@ def convert_caffe_net(net: CaffeNet, path: str,
         want_net (str, optional): Target net; detected from the layers
             (score_pool3, score_pool4, score_fr, Scale layers) if None.
 
+    A two-head file (``score_fr_sem`` ... and ``score_fr_geo`` ...; the
+    suffixes of :data:`~.layers.HEAD_SUFFIXES`) puts each head's layers
+    under its head (``decode_head.score_fr``, ``geo_head.score_fr``); its
+    net is read off the layer names without the suffixes.
+
     Returns:
         tuple: (state dict, net, notes on layers dropped or checked).
 
     Raises:
         WeightFileError: For a layer with parameters that has no place in
-            the net, a duplicate layer, a wrong blob count or shape, or a
-            ``want_net`` that contradicts the file.
+            the net, a duplicate layer, a wrong blob count or shape, a
+            ``want_net`` that contradicts the file, or a two-head file
+            whose heads hold different layers.
     """
     seen = set()
     for layer in net.layers:
@@ -190,8 +254,10 @@ def convert_caffe_net(net: CaffeNet, path: str,
                 f'{path}: layer {layer.name} appears twice with parameters')
         seen.add(layer.name)
     by_name = {layer.name: layer for layer in net.layers}
+    heads = _two_head_layers(list(by_name), path)
     has_scales = [n for n in FIXED_SCALES if n in by_name]
-    detected = net_of_layers(by_name)
+    detected = net_of_layers(
+        [heads.get(n, (HEAD, n))[1] for n in by_name])
     if has_scales:
         scaled = scaled_net(detected, has_scales)
         if scaled is None:
@@ -214,10 +280,15 @@ def convert_caffe_net(net: CaffeNet, path: str,
 
     out = OrderedDict()
     notes = []
+    if heads:
+        notes.append('two heads: ' + ', '.join(
+            f'<layer>{suffix} -> {head}.<layer> ('
+            f'{", ".join(b for h, b in heads.values() if h == head)})'
+            for head, suffix in HEAD_SUFFIXES))
     pending_fc = []
     for layer in net.layers:
         where = f'{path}: layer {layer.name} ({layer.type})'
-        name = layer.name
+        head, name = heads.get(layer.name, (HEAD, layer.name))
         if name in FIXED_SCALES:
             notes.append(_check_scale(layer, path, net_name))
             continue
@@ -243,9 +314,9 @@ def convert_caffe_net(net: CaffeNet, path: str,
                 raise WeightFileError(
                     f'{where}: weight blob {fmt_shape(weight.shape)} is not '
                     'out x in x kh x kw')
-            out[param_key(name, 'weight')] = w
-            out[param_key(name, 'bias')] = _fit(bias, (w.shape[0], ),
-                                                where + ' bias')
+            out[param_key(name, 'weight', head)] = w
+            out[param_key(name, 'bias', head)] = _fit(bias, (w.shape[0], ),
+                                                      where + ' bias')
         elif name in UPSCORE_KERNELS:
             if layer.type != 'Deconvolution' or len(layer.blobs) != 1:
                 raise WeightFileError(
@@ -256,7 +327,8 @@ def convert_caffe_net(net: CaffeNet, path: str,
                 raise WeightFileError(
                     f'{where}: weight blob {fmt_shape(weight.shape)} is not '
                     'in x out x k x k')
-            out[param_key(name, 'weight')] = torch.from_numpy(weight.copy())
+            out[param_key(name, 'weight', head)] = torch.from_numpy(
+                weight.copy())
         else:
             raise WeightFileError(
                 f'{where} has {len(layer.blobs)} parameter blobs '

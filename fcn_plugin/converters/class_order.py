@@ -12,19 +12,33 @@ by the same rows computes the same function with the classes permuted.
 The rows of reference classes the dataset has no place for are dropped;
 that keeps the other classes' scores because the released upscore layers
 are fixed per-class kernels, which carry no class into another (checked).
+
+A two-head release (SIFT Flow: ``decode_head`` the semantic classes,
+``geo_head`` the geometric ones) is reordered by its semantic head; its
+target dataset declares the other head's classes in ``METAINFO``
+(``geo_classes``, ``geo_palette``: :func:`head_meta_keys`), which the
+other head's rows must number and which its ``dataset_meta`` records. An
+order fits a file only with the heads its dataset declares: a one-head
+file with 33 rows is no SIFT Flow release.
 """
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
+from mmseg.registry import DATASETS
 
 from ..datasets.class_orders import (CLASS_ORDERS, ClassOrder, class_rows,
                                      dataset_meta, orders_of_size, targets)
 from ..errors import WeightFileError
 from ..models.net_table import SCORE_LAYERS, UPSCORE_KERNELS
-from .layers import HEAD_LAYERS, TRUNK_NET, VARIANTS, fmt_shape, param_key
+from .layers import (HEAD, HEAD_LAYERS, HEADS, TRUNK_NET, VARIANTS, fmt_shape,
+                     head_classes, head_layout, param_key)
 
 #: The key whose first dimension is the number of classes a file scores.
 ROWS_KEY = param_key('score_fr', 'weight')
+#: The BGR mean the releases of an order were trained with, where it is not
+#: the ImageNet one of the Caffe VGG16 (``CAFFE_INPUT``): SIFT Flow's
+#: ``siftflow_layers.py`` subtracts its own.
+RELEASE_MEANS = {'siftflow': [114.578, 115.294, 108.353]}
 
 
 def class_axes(net: str) -> List[Tuple[str, Tuple[int, ...]]]:
@@ -53,21 +67,69 @@ def class_axes(net: str) -> List[Tuple[str, Tuple[int, ...]]]:
     return out
 
 
+def head_meta_keys(head: str) -> Tuple[str, str]:
+    """The ``METAINFO`` / ``dataset_meta`` keys of a head's classes and
+    palette: ``classes`` and ``palette`` for ``decode_head``,
+    ``geo_classes`` and ``geo_palette`` for ``geo_head``."""
+    if head == HEAD:
+        return 'classes', 'palette'
+    name = head[:-len('_head')] if head.endswith('_head') else head
+    return f'{name}_classes', f'{name}_palette'
+
+
+def _metainfo(target: str) -> Mapping[str, Any]:
+    order = targets()[target]
+    return DATASETS.get(order.targets[target]).METAINFO
+
+
+def target_heads(target: str) -> Tuple[str, ...]:
+    """The heads a target's dataset has classes for: ``decode_head`` and
+    each other head whose classes its ``METAINFO`` declares (e.g.
+    ``geo_classes``: ``('decode_head', 'geo_head')``)."""
+    info = _metainfo(target)
+    return (HEAD, ) + tuple(h for h in HEADS
+                            if h != HEAD and head_meta_keys(h)[0] in info)
+
+
+def order_heads(order: ClassOrder) -> Tuple[str, ...]:
+    """The heads of an order's releases (those of its first target)."""
+    return target_heads(next(iter(order.targets)))
+
+
 def _sizes() -> str:
-    return ', '.join(f'{o.title} {len(o.caffe_classes)}'
+    def heads(o):
+        n = len(order_heads(o))
+        return f' ({n} heads)' if n > 1 else ''
+
+    return ', '.join(f'{o.title} {len(o.caffe_classes)}{heads(o)}'
                      for o in CLASS_ORDERS.values())
 
 
-def _release_order(rows: int, src: str,
-                   classes: Optional[str]) -> Optional[ClassOrder]:
+def _heads_text(heads: Sequence[str]) -> str:
+    return (f'{len(heads)} heads ({", ".join(heads)})' if len(heads) > 1
+            else 'one head')
+
+
+def _release_order(rows: int, src: str, classes: Optional[str],
+                   heads: Sequence[str] = (HEAD, )) -> Optional[ClassOrder]:
     """The order of a file with ``rows`` score rows, or None if undeclared.
+
+    Only orders whose releases have the file's ``heads`` fit.
 
     Raises:
         WeightFileError: If ``classes`` is not a target, does not fit the
             file, or the row count fits several orders and ``classes`` is
             None.
     """
-    fits = orders_of_size(rows)
+    heads = tuple(heads)
+    fits = [o for o in orders_of_size(rows) if order_heads(o) == heads]
+    if classes is not None and target_heads(classes) != heads:
+        want = target_heads(classes)
+        order = targets()[classes]
+        raise WeightFileError(
+            f'{src}: the file is a net with {_heads_text(heads)}; --classes '
+            f'{classes} ({order.targets[classes]}) needs a {order.title} '
+            f'release with {_heads_text(want)}')
     if classes is None:
         if len(fits) > 1:
             raise WeightFileError(
@@ -109,6 +171,35 @@ def _check_no_mixing(weight: torch.Tensor, kept: List[int], key: str,
             f'{next(iter(order.targets))}')
 
 
+def _other_heads_meta(state_dict: Mapping[str, torch.Tensor],
+                      heads: Sequence[str], target: str,
+                      src: str) -> Dict[str, list]:
+    """``dataset_meta`` entries of the heads after ``decode_head``.
+
+    Raises:
+        WeightFileError: If a head's rows are not its classes' number.
+    """
+    info = _metainfo(target)
+    rows = head_classes(state_dict, heads)
+    out: Dict[str, list] = {}
+    for head in heads:
+        if head == HEAD:
+            continue
+        classes_key, palette_key = head_meta_keys(head)
+        classes = list(info[classes_key])
+        if rows[head] != len(classes):
+            key = param_key('score_fr', 'weight', head)
+            raise WeightFileError(
+                f'{src}: {head} scores {rows[head]} classes ({key} '
+                f'{fmt_shape(state_dict[key].shape)}), but '
+                f'{targets()[target].targets[target]} has {len(classes)} '
+                f'{classes_key} ({", ".join(classes)})')
+        out[classes_key] = classes
+        if palette_key in info:
+            out[palette_key] = [list(c) for c in info[palette_key]]
+    return out
+
+
 def reorder_classes(state_dict: Mapping[str, torch.Tensor], net: str,
                     src: str, classes: Optional[str] = None
                     ) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any],
@@ -116,7 +207,11 @@ def reorder_classes(state_dict: Mapping[str, torch.Tensor], net: str,
     """Reorder a converted net's class axes to an MMSeg dataset's classes.
 
     The file's release order is detected from its number of ``score_fr``
-    rows (:func:`~fcn_plugin.datasets.class_orders.orders_of_size`).
+    rows (:func:`~fcn_plugin.datasets.class_orders.orders_of_size`) and
+    its heads. Of a two-head net the semantic head (``decode_head``) is
+    reordered; the other head must have as many rows as its classes in the
+    target dataset's ``METAINFO`` (``geo_classes``), which the
+    ``dataset_meta`` then also holds (``geo_classes``, ``geo_palette``).
 
     Args:
         state_dict (Mapping[str, Tensor]): The converted plugin state dict,
@@ -130,15 +225,18 @@ def reorder_classes(state_dict: Mapping[str, torch.Tensor], net: str,
     Returns:
         tuple: (state dict, meta to add, notes). An identity conversion
         (PASCAL VOC) returns the tensors as they are and, for meta, only
-        the ``dataset_meta``; a reordering also records ``class_order``
-        (``release``, ``target``, ``dropped``). A file whose row count fits
+        the ``dataset_meta`` (and ``input_mean``, the mean the release was
+        trained with, for an order of :data:`RELEASE_MEANS`); a reordering
+        also records ``class_order`` (``release``, ``target``,
+        ``dropped``). A file whose row count fits
         no declared order is returned unchanged, with no meta and a note.
 
     Raises:
         WeightFileError: For a ``classes`` that is no target or does not fit
             the file, ``classes`` with a trunk file, a head layer whose
-            class axes do not have the ``score_fr`` row count, or an upscore
-            layer that mixes a dropped class into a kept one.
+            class axes do not have the ``score_fr`` row count, an upscore
+            layer that mixes a dropped class into a kept one, or a second
+            head whose rows are not its classes in the target dataset.
     """
     if classes is not None and classes not in targets():
         raise WeightFileError(
@@ -150,14 +248,20 @@ def reorder_classes(state_dict: Mapping[str, torch.Tensor], net: str,
                 f'--classes {classes} applies to released FCNs only')
         return dict(state_dict), {}, []
     rows = int(state_dict[ROWS_KEY].shape[0])
-    order = _release_order(rows, src, classes)
+    heads = head_layout(state_dict)
+    order = _release_order(rows, src, classes, heads)
     if order is None:
         return dict(state_dict), {}, [
             f'{rows} score rows match no declared class order ({_sizes()}): '
             'converted unchanged in the file\'s order, no dataset_meta']
     target = classes or next(iter(order.targets))
     kept, dropped = class_rows(target)
-    meta: Dict[str, Any] = dict(dataset_meta=dataset_meta(target))
+    meta: Dict[str, Any] = dict(
+        dataset_meta=dict(dataset_meta(target),
+                          **_other_heads_meta(state_dict, heads, target,
+                                              src)))
+    if order.name in RELEASE_MEANS:
+        meta['input_mean'] = list(RELEASE_MEANS[order.name])
     identity = kept == list(range(rows))
     if identity and len(order.targets) == 1:
         # Nothing changed and nothing to choose (PASCAL VOC): the file's

@@ -8,7 +8,7 @@ from ..datasets.class_orders import CLASS_ORDERS, targets
 from ..errors import WeightFileError
 from .caffe_model import convert_caffe_net, read_caffemodel
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
-from .class_order import reorder_classes
+from .class_order import head_meta_keys, reorder_classes
 from .layers import CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT, TRUNK_NET
 from .torchfcn import convert_torchfcn, torchfcn_net
 from .torchvision_vgg import convert_torchvision_vgg16
@@ -43,12 +43,19 @@ def _finish(state_dict: Mapping[str, torch.Tensor], net: str, src: str,
             'dataset_meta (caffe2mmseg.py converts the .caffemodel to '
             'MMSeg\'s order)']
     info = check_converted(out, net, src)
+    inp = dict(INPUTS[origin], origin=origin)
+    mean = class_meta.pop('input_mean', None)
+    if mean is not None and mean != inp['mean']:
+        class_notes.append(
+            f'input mean {mean} (BGR): the mean this release was trained '
+            f'with, not the ImageNet {inp["mean"]}')
+        inp['mean'] = mean
     meta: Dict[str, Any] = dict(
         fcn_net=net,
         source=osp.basename(src),
         source_format=source_format,
         converter=converter,
-        input=dict(INPUTS[origin], origin=origin),
+        input=inp,
         notes=list(notes) + class_notes,
         **info)
     if net == TRUNK_NET:
@@ -97,11 +104,17 @@ def caffe2mmseg(src: str, dst: str,
                 classes: Optional[str] = None) -> Dict[str, Any]:
     """Convert a ``.caffemodel`` (VGG16 or a released FCN) to a checkpoint.
 
-    The released FCNs (``fcn*-heavy-pascal``, ``pascalcontext-fcn*-heavy``)
-    score their benchmark's classes in the reference's order; the score
-    rows are put in the order of an MMSeg dataset's classes
-    (:mod:`fcn_plugin.datasets.class_orders`), the rows of classes it lacks
-    dropped, and the meta records its ``dataset_meta``.
+    The released FCNs (``fcn*-heavy-pascal``, ``pascalcontext-fcn*-heavy``,
+    ``siftflow-fcn*-heavy``) score their benchmark's classes in the
+    reference's order; the score rows are put in the order of an MMSeg
+    dataset's classes (:mod:`fcn_plugin.datasets.class_orders`), the rows
+    of classes it lacks dropped, and the meta records its ``dataset_meta``.
+    The two-head SIFT Flow releases (``<layer>_sem``, ``<layer>_geo``)
+    become ``decode_head.<layer>`` and ``geo_head.<layer>`` of a
+    ``TwoHeadEncoderDecoder``; the meta records ``heads`` and
+    ``head_classes``, the ``dataset_meta`` also the geometric classes
+    (``geo_classes``, ``geo_palette``), and ``input`` the SIFT Flow mean
+    the releases were trained with.
 
     Args:
         src (str): The ``.caffemodel``.
@@ -109,7 +122,8 @@ def caffe2mmseg(src: str, dst: str,
         net (str, optional): Expected net; detected if None.
         classes (str, optional): Target class list, one of
             :func:`~fcn_plugin.datasets.class_orders.targets` (``'voc'``,
-            ``'pascal-context'``, ``'pascal-context-59'``). If None, the
+            ``'pascal-context'``, ``'pascal-context-59'``, ``'siftflow'``
+            for the two-head files). If None, the
             first target of the release the row count of ``score_fr``
             shows; a file whose row count fits no release is converted
             unchanged, without ``dataset_meta``. Not for a trunk file.
@@ -163,7 +177,8 @@ def summary(meta: Mapping[str, Any], dst: str) -> str:
 
     Returns:
         str: A few lines: net and source, widths and classes (with the
-        ``--classes`` target of a reordered release), notes (among them
+        ``--classes`` target of a reordered release; each head's of a
+        two-head net), notes (among them
         the reordering of the score rows) and the input
         normalisation the ``data_preprocessor`` must use.
     """
@@ -172,8 +187,21 @@ def summary(meta: Mapping[str, Any], dst: str) -> str:
                if 'num_classes' in meta else '')
     if 'class_order' in meta:
         classes += f' ({meta["class_order"]["target"]})'
+    title = NET_TITLES[meta['fcn_net']]
+    if meta.get('heads'):
+        counts = meta.get('head_classes', {})
+        names = meta.get('dataset_meta', {})
+        title = f'two-head {title} ({", ".join(meta["heads"])})'
+        parts = []
+        for head in meta['heads']:
+            key = head_meta_keys(head)[0]
+            parts.append(f'{head} {counts.get(head)} classes' +
+                         (f' (dataset_meta {key})' if key in names else ''))
+        classes = ', ' + ', '.join(parts)
+        if 'class_order' in meta:
+            classes += f' ({meta["class_order"]["target"]})'
     lines = [
-        f'wrote {dst}: {NET_TITLES[meta["fcn_net"]]} from '
+        f'wrote {dst}: {title} from '
         f'{meta["source"]} ({meta["source_format"]})',
         f'  widths {meta["stage_channels"]}, fc {meta["fc_channels"]}'
         f'{classes}',

@@ -4,8 +4,8 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 
 from ..errors import WeightFileError
-from .layers import (NET_TITLES, TRUNK_NET, expected_shapes, fmt_shape,
-                     net_keys, widths_of)
+from .layers import (HEAD, NET_TITLES, TRUNK_NET, expected_shapes, fmt_shape,
+                     head_classes, head_layout, net_keys, param_key, widths_of)
 
 
 def shape_problems(state_dict: Mapping[str, torch.Tensor],
@@ -35,39 +35,55 @@ def check_converted(state_dict: Mapping[str, torch.Tensor], net: str,
     """Fail unless ``state_dict`` is exactly a consistent ``net``.
 
     The widths are read off the file (any consistent widths pass, so narrow
-    test nets convert too); then every key and shape must match.
+    test nets convert too); then every key and shape must match. A state
+    dict with keys of a second head (``geo_head.*``) must be the whole
+    two-head net (:func:`~.layers.head_layout`), each head with its own
+    number of classes.
 
     Args:
         state_dict (Mapping[str, Tensor]): Converted plugin state dict.
         net (str): Target net.
         source (str): The source file, for messages.
-        num_classes (int, optional): Required number of classes.
+        num_classes (int, optional): Required number of classes (of
+            ``decode_head``).
 
     Returns:
         dict: ``stage_channels``, ``fc_channels`` and ``num_classes`` read
-        off the file.
+        off the file (``decode_head``'s classes); for a two-head net also
+        ``heads`` (their names) and ``head_classes`` (head -> classes).
 
     Raises:
         WeightFileError: Listing every missing, unexpected or mis-shaped
             key.
     """
     stages, fc, classes = widths_of(state_dict)
-    if stages is None or fc is None or (net != TRUNK_NET and classes is None):
-        keys = net_keys(net)
+    heads = head_layout(state_dict) if net != TRUNK_NET else ()
+    per_head = head_classes(state_dict, heads)
+    if stages is None or fc is None or (net != TRUNK_NET and (
+            classes is None or None in per_head.values())):
+        keys = net_keys(net, heads or (HEAD, ))
         missing = [k for k in keys if k not in state_dict]
         raise WeightFileError(
             f'{source}: not a complete {NET_TITLES[net]}; missing keys: '
             + ', '.join(missing))
     if num_classes is not None and net != TRUNK_NET and classes != num_classes:
-        score_fr = state_dict['decode_head.score_fr.weight']
+        score_fr = state_dict[param_key('score_fr', 'weight')]
         raise WeightFileError(
             f'{source}: {NET_TITLES[net]} with {classes} classes (score_fr '
             f'{fmt_shape(score_fr.shape)}), but {num_classes} were asked for')
-    expected = expected_shapes(net, stages, fc, classes)
+    two_heads = len(heads) > 1
+    expected = expected_shapes(net, stages, fc,
+                               per_head if two_heads else classes)
     problems = shape_problems(state_dict, expected)
     if problems:
+        what = (', '.join(f'{h} {n} classes' for h, n in per_head.items())
+                if two_heads else f'classes {classes}')
         raise WeightFileError(
             f'{source} does not convert to a consistent {NET_TITLES[net]} '
-            f'(widths {stages}, fc {fc}, classes {classes}):\n  ' +
+            f'(widths {stages}, fc {fc}, {what}):\n  ' +
             '\n  '.join(problems))
-    return dict(stage_channels=stages, fc_channels=fc, num_classes=classes)
+    out: Dict[str, object] = dict(stage_channels=stages, fc_channels=fc,
+                                  num_classes=classes)
+    if two_heads:
+        out.update(heads=list(heads), head_classes=dict(per_head))
+    return out

@@ -6,6 +6,7 @@ import mmengine
 from mmcv.transforms import LoadImageFromFile
 from mmseg.datasets.transforms import LoadAnnotations
 
+from ..errors import DataFileError
 from .transforms import check_jpeg_complete
 
 #: How many missing files an error message lists by name.
@@ -60,6 +61,8 @@ class CheckedFilesMixin:
     ``splits`` (the split files that tool writes) and ``id_example``.
     """
 
+    #: (data-info key, what the file is) of the files each id must have.
+    checked_files = (('img_path', 'image'), ('seg_map_path', 'label'))
     prepare_tool = 'tools/prepare_voc.py'
     split_example = 'ImageSets/Segmentation/val.txt'
     splits = 'train, val, trainaug, aug, sbd_train and seg11valid'
@@ -113,13 +116,17 @@ class CheckedFilesMixin:
         for step in self.pipeline.transforms:
             try:
                 data = step(data)
+            except DataFileError:
+                raise  # already names the file
             except Exception as err:
                 if isinstance(step, LoadImageFromFile):
                     raise _named_error('image', data.get('img_path'),
                                        err) from err
                 if isinstance(step, LoadAnnotations):
-                    raise _named_error('label', data.get('seg_map_path'),
-                                       err) from err
+                    # LoadGeoAnnotations names its own file and kind
+                    key = getattr(step, 'path_key', 'seg_map_path')
+                    what = getattr(step, 'what', 'label')
+                    raise _named_error(what, data.get(key), err) from err
                 raise
             if data is None:
                 return None
@@ -131,7 +138,7 @@ class CheckedFilesMixin:
             raise FileNotFoundError(
                 f'data_root {root} does not exist; prepare the data with '
                 f'{self.prepare_tool} or set data_root in the config')
-        for key, what in (('img_path', 'image'), ('seg_map_path', 'label')):
+        for key, what in self.checked_files:
             folder = self.data_prefix.get(key)
             if folder and _is_local(folder) and not osp.isdir(folder):
                 raise FileNotFoundError(
@@ -151,7 +158,7 @@ class CheckedFilesMixin:
                              f'image id per line (e.g. {self.id_example})')
 
     def _check_items(self, data_list: List[dict]) -> None:
-        for key, what in (('img_path', 'image'), ('seg_map_path', 'label')):
+        for key, what in self.checked_files:
             paths = [
                 item[key] for item in data_list
                 if key in item and _is_local(item[key])

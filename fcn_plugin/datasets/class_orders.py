@@ -14,6 +14,8 @@ from typing import Dict, List, Mapping, NamedTuple, Tuple
 
 from mmseg.registry import DATASETS
 
+from .siftflow_dataset import SIFTFLOW_CLASSES
+
 
 class ClassOrder(NamedTuple):
     """The classes of one benchmark's released Caffe FCNs.
@@ -91,10 +93,23 @@ PASCAL_CONTEXT = ClassOrder(
         'fcn8s': 'pascalcontext-fcn8s-heavy.caffemodel',
     })
 
+SIFT_FLOW = ClassOrder(
+    name='siftflow',
+    title='SIFT Flow',
+    # the semantic head's rows; the geometric head scores sky, horizontal,
+    # vertical (FCNSiftFlowDataset's geo_classes) in the same order
+    caffe_classes=SIFTFLOW_CLASSES,
+    targets={'siftflow': 'FCNSiftFlowDataset'},
+    caffe_releases={
+        'fcn32s': 'siftflow-fcn32s-heavy.caffemodel',
+        'fcn16s': 'siftflow-fcn16s-heavy.caffemodel',
+        'fcn8s': 'siftflow-fcn8s-heavy.caffemodel',
+    })
+
 #: Every declared order by name.
 CLASS_ORDERS: Dict[str, ClassOrder] = {
     order.name: order
-    for order in (VOC, PASCAL_CONTEXT)
+    for order in (VOC, PASCAL_CONTEXT, SIFT_FLOW)
 }
 
 

@@ -1,7 +1,7 @@
 """Runner hook that checks and reports the weight files a config names."""
 import os.path as osp
 import re
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmengine.hooks import Hook
@@ -12,10 +12,11 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmseg.registry import HOOKS
 
 from fcn_plugin.errors import MissingWeightFileError, WeightFileError
-from fcn_plugin.models.net_table import PREVIOUS_STAGE, TRUNK_NET, trunk_net_of
+from fcn_plugin.models.net_table import (PREVIOUS_STAGE, TRUNK_NET, VARIANTS,
+                                         trunk_net_of)
 from .weight_check import (LoadPlan, check_input, load_for_check,
-                           missing_file_message, model_net, plan_load,
-                           preprocessor_input)
+                           missing_file_message, model_heads, model_net,
+                           plan_load, preprocessor_input)
 
 #: The prefix MMEngine's ``Runner.load_checkpoint`` strips by default
 #: (its ``revise_keys``); the plan is made on the keys as MMEngine will load
@@ -62,7 +63,10 @@ class FCNWeightsHook(Hook):
 
     The nets, their staging and their released weights come from the
     declarations of the model classes (:class:`NetDescription`), so a net
-    defined in a user's module is checked the same way.
+    defined in a user's module is checked the same way. A net with two
+    heads (``TwoHeadEncoderDecoder``, the SIFT Flow nets) is checked and
+    staged head by head; a file must have both heads (or be a trunk
+    file).
 
     Add it with ``custom_hooks = [dict(type='FCNWeightsHook')]``.
 
@@ -107,19 +111,21 @@ class FCNWeightsHook(Hook):
             resume = bool(runner.cfg.get('resume', False))
             staged = self._training and not resume and net is not None
             self._check_file(load_from, 'resume' if resume else 'load_from',
-                             net, PREVIOUS_STAGE[net] if staged else net)
+                             net, PREVIOUS_STAGE[net] if staged else net,
+                             model_heads(model))
         if not self._training:
             return
         for setting, module, cfg in _pretrained(model):
             want = trunk_net_of(module) if module is getattr(
                 model, 'backbone', None) else net
             path = cfg.get('checkpoint')
-            self._check_file(path, setting, net, want)
+            self._check_file(path, setting, net, want, model_heads(model))
             self._check_pretrained(path, setting, module, cfg, model, net)
 
     @staticmethod
     def _check_file(path: Any, setting: str, net: Optional[str],
-                    want: Optional[str]) -> None:
+                    want: Optional[str],
+                    heads: Sequence[str] = ('decode_head', )) -> None:
         """Fail on a remote or missing file, naming how to make it."""
         if not isinstance(path, str) or '://' in path:
             raise WeightFileError(
@@ -129,7 +135,8 @@ class FCNWeightsHook(Hook):
         if not osp.isfile(osp.expanduser(path)):
             raise MissingWeightFileError(
                 missing_file_message(path, setting, net or want or TRUNK_NET,
-                                     want if want != net else None))
+                                     want if want != net else None,
+                                     heads=tuple(heads) or ('decode_head', )))
 
     def _check_pretrained(self, path: str, setting: str, module: nn.Module,
                           cfg: Dict[str, Any], model: nn.Module,
@@ -167,9 +174,19 @@ class FCNWeightsHook(Hook):
                          None if prefix else meta, staged=whole,
                          new_classes=self.new_classes)
         if self.check_input:
-            check_input(meta, model, where)
+            self._check_input(meta, model, where, plan, training=True)
         self.last_plan = plan
         print_log(plan.describe(where, target), logger='current')
+
+    @staticmethod
+    def _check_input(meta: Optional[dict], model: nn.Module, source: str,
+                     plan: LoadPlan, training: bool) -> None:
+        """The input check; a trunk file that starts a training may have
+        another mean (logged)."""
+        trunk = training and VARIANTS[plan.source_net][0] == TRUNK_NET
+        note = check_input(meta, model, source, trunk=trunk)
+        if note:
+            print_log(note, logger='current')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         """Check a loaded checkpoint; drop layers with no place."""
@@ -190,7 +207,8 @@ class FCNWeightsHook(Hook):
                          staged=self._training and not resume,
                          new_classes=self.new_classes)
         if self.check_input:
-            check_input(meta, model, source)
+            self._check_input(meta, model, source, plan,
+                              training=self._training and not resume)
         for key in list(state):
             if _MODULE_PREFIX.sub('', key) in plan.dropped:
                 del state[key]

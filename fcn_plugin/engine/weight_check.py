@@ -2,6 +2,11 @@
 
 Used by :class:`~fcn_plugin.engine.FCNWeightsHook`; plain functions so
 that they can be tested and reused without a Runner.
+
+A net may have several heads on one trunk (``TwoHeadEncoderDecoder``:
+``decode_head`` and ``geo_head``, the SIFT Flow nets); every head is
+checked, staged and counted on its own, and a file must have the heads
+of the config's net (a trunk file has none and starts every net).
 """
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -9,9 +14,11 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
-from fcn_plugin.converters.layers import (CAFFE_RELEASES, NET_TITLES, TRUNK,
-                                          TRUNK_NET, fmt_shape, layer_of,
-                                          net_of_layers)
+from fcn_plugin.converters.layers import (CAFFE_RELEASES, HEAD, HEAD_LAYERS,
+                                          HEAD_SUFFIXES, HEADS, NET_TITLES,
+                                          TRUNK, TRUNK_NET, fmt_shape,
+                                          head_classes, head_of_key, heads_of,
+                                          layer_of, net_of_layers, param_key)
 from fcn_plugin.errors import WeightFileError
 from fcn_plugin.models.net_table import (DESCRIPTIONS, VARIANTS,
                                          droppable_layers, lineage,
@@ -26,13 +33,45 @@ TRUNK_HINTS = (
     'torchvision_preprocessor.py)',
 )
 #: The key whose first dimension is a net's number of classes.
-CLASSES_KEY = 'decode_head.score_fr.weight'
+CLASSES_KEY = param_key('score_fr', 'weight')
+#: Words for the heads in messages.
+HEAD_TITLES = {'decode_head': 'the semantic head',
+               'geo_head': 'the geometric head'}
 
 
 def model_net(model: nn.Module) -> Optional[str]:
     """The FCN net of a segmentor (None if it is not one of the plugin's)."""
     from fcn_plugin.models import net_name_of
     return net_name_of(model)
+
+
+def model_heads(model: nn.Module) -> Tuple[str, ...]:
+    """The heads of a segmentor (``('decode_head', 'geo_head')`` for a
+    ``TwoHeadEncoderDecoder``)."""
+    return tuple(h for h in HEADS
+                 if isinstance(getattr(model, h, None), nn.Module))
+
+
+def _head_words(head: str, net: Optional[str] = None) -> str:
+    """``geo_head (the geometric head: score_fr_geo, upscore_geo)``."""
+    title = HEAD_TITLES.get(head)
+    suffix = dict(HEAD_SUFFIXES).get(head)
+    layers = ''
+    if net is not None and suffix is not None:
+        names = HEAD_LAYERS.get(VARIANTS[net][0], ())
+        layers = ', '.join(n + suffix for n in names)
+    inner = '; Caffe layers: '.join(x for x in (title, layers) if x)
+    return f'{head} ({inner})' if inner else head
+
+
+def two_head_releases(net: str, heads: Sequence[str]) -> List[str]:
+    """Released ``.caffemodel`` files of ``net`` with these ``heads``."""
+    from fcn_plugin.converters.class_order import order_heads
+    from fcn_plugin.datasets.class_orders import CLASS_ORDERS
+    return [
+        o.caffe_releases[net] for o in CLASS_ORDERS.values()
+        if net in o.caffe_releases and order_heads(o) == tuple(heads)
+    ]
 
 
 def checkpoint_net(state_dict: Mapping[str, Any],
@@ -43,11 +82,20 @@ def checkpoint_net(state_dict: Mapping[str, Any],
     return net_of_layers(state_dict)
 
 
-def converter_hint(path: str, net: str) -> str:
-    """Commands that write ``path`` holding ``net`` weights."""
+def converter_hint(path: str, net: str,
+                   heads: Sequence[str] = (HEAD, )) -> str:
+    """Commands that write ``path`` holding ``net`` weights (with these
+    ``heads``: a two-head net names its two-head releases)."""
     ref = VARIANTS[net][0]
+    releases = two_head_releases(net, heads) if len(heads) > 1 else []
     if ref == TRUNK_NET:
         lines = [h.format(path=path) for h in TRUNK_HINTS]
+    elif len(heads) > 1:
+        lines = [
+            f'python tools/model_converters/caffe2mmseg.py {r} {path}'
+            for r in releases
+        ] or [f'train the two-head {NET_TITLES[net]} config (no released '
+              'weights exist for this net)']
     elif net in CAFFE_RELEASES:
         lines = [
             'python tools/model_converters/caffe2mmseg.py '
@@ -63,19 +111,24 @@ def converter_hint(path: str, net: str) -> str:
 
 
 def missing_file_message(path: str, setting: str, net: str,
-                         staged_from: Optional[str] = None) -> str:
+                         staged_from: Optional[str] = None,
+                         heads: Sequence[str] = (HEAD, )) -> str:
     """Message for a weight file that a config names but does not exist."""
     want = staged_from or net
+    if VARIANTS[want][0] == TRUNK_NET:
+        heads = ()
+    two = 'two-head ' if len(heads) > 1 else ''
     msg = (f'{path} ({setting}) does not exist. It should hold the '
-           f'{NET_TITLES[want]} weights')
+           f'{two}{NET_TITLES[want]} weights')
     if staged_from and VARIANTS[staged_from][0] != TRUNK_NET:
-        msg += (f' this {NET_TITLES[net]} training starts from (staged '
-                f'training): train the {NET_TITLES[staged_from]} config '
+        msg += (f' this {two}{NET_TITLES[net]} training starts from (staged '
+                f'training): train the {two}{NET_TITLES[staged_from]} config '
                 'first and point load_from to its last checkpoint, or '
                 'convert the released model with one of:')
     else:
         msg += '; make it with one of:'
-    return msg + converter_hint(path, want) + '\nSee docs/weights.md.'
+    return (msg + converter_hint(path, want, heads or (HEAD, )) +
+            '\nSee docs/weights.md.')
 
 
 @dataclass
@@ -86,6 +139,8 @@ class LoadPlan:
     values; ``skipped`` keys (layers with no place in the net) and
     ``reset`` keys (class-sized layers of a file with another class
     count, see ``new_classes``) are dropped from the checkpoint.
+    ``classes`` are (file, model) classes of ``decode_head``;
+    ``head_classes`` those of every head of the model (``heads``).
     """
     source_net: str
     copied: List[str] = field(default_factory=list)
@@ -93,6 +148,9 @@ class LoadPlan:
     skipped: List[str] = field(default_factory=list)
     reset: List[str] = field(default_factory=list)
     classes: Tuple[Optional[int], Optional[int]] = (None, None)
+    heads: Tuple[str, ...] = (HEAD, )
+    head_classes: Dict[str, Tuple[Optional[int], Optional[int]]] = field(
+        default_factory=dict)
 
     @property
     def dropped(self) -> List[str]:
@@ -101,26 +159,39 @@ class LoadPlan:
 
     def describe(self, source: str, net: str) -> str:
         """A log line listing copied, kept, reset and skipped layers."""
+        several = len(self.heads) > 1
+
         def layers(keys):
             names = []
             for k in keys:
-                if layer_of(k) not in names:
-                    names.append(layer_of(k))
+                head = head_of_key(k)
+                name = f'{head}.{layer_of(k)}' if several and head \
+                    else layer_of(k)
+                if name not in names:
+                    names.append(name)
             return ', '.join(names) or 'none'
 
+        title = NET_TITLES[net]
         text = (f'{source}: {NET_TITLES[self.source_net]} weights into '
-                f'{NET_TITLES[net]}: copied {len(self.copied)} tensors '
+                f'{title}: copied {len(self.copied)} tensors '
                 f'({layers(self.copied)})')
         if self.kept:
             text += ('; kept at their initial values (score layers zero, '
                      f'upscore layers bilinear): {layers(self.kept)}')
-        if self.reset:
+        if self.reset and several:
+            counts = ', '.join(
+                f'{h} {want} classes (the file has {have})'
+                for h, (have, want) in self.head_classes.items()
+                if have is not None and have != want)
+            text += (f'; started afresh for {counts} (score layers zero, '
+                     f'upscore layers bilinear): {layers(self.reset)}')
+        elif self.reset:
             text += (f'; started afresh for {self.classes[1]} classes (the '
                      f'file has {self.classes[0]}; score layers zero, upscore '
                      f'layers bilinear): {layers(self.reset)}')
         if self.skipped:
             text += ('; skipped on purpose, no place in '
-                     f'{NET_TITLES[net]}: ' + ', '.join(self.skipped))
+                     f'{title}: ' + ', '.join(self.skipped))
         return text
 
 
@@ -129,11 +200,6 @@ def _shape_lines(model_shapes, state_dict, keys) -> List[str]:
         f'{k}: file {fmt_shape(state_dict[k].shape)}, model '
         f'{fmt_shape(model_shapes[k])}' for k in keys
     ]
-
-
-def _classes(shapes: Mapping[str, Sequence[int]]) -> Optional[int]:
-    shape = shapes.get(CLASSES_KEY)
-    return None if shape is None else int(shape[0])
 
 
 def reconvert_hint(meta: Optional[Mapping[str, Any]],
@@ -169,39 +235,107 @@ def _class_change(model_shapes: Mapping[str, Sequence[int]], net: str,
                   state_dict: Mapping[str, torch.Tensor], source: str,
                   src_net: str, staged: bool, new_classes: bool,
                   meta: Optional[Mapping[str, Any]] = None
-                  ) -> Tuple[List[str], Tuple[Optional[int], Optional[int]]]:
-    """The head keys to start afresh for another class count, or fail.
+                  ) -> Tuple[List[str], Dict[str, Tuple[Optional[int],
+                                                        Optional[int]]]]:
+    """The head keys to start afresh for other class counts, or fail.
+
+    Every head of the model is compared with the same head of the file
+    (its ``score_fr`` rows); the message names each head that differs.
 
     Returns:
-        tuple: (keys to reset, (file classes, model classes)); no keys
-        when the counts agree or the file has no head.
+        tuple: (keys to reset, head -> (file classes, model classes)); no
+        keys when the counts agree or the file has no head.
     """
-    have = _classes({k: v.shape for k, v in state_dict.items()})
-    want = _classes(model_shapes)
-    if have is None or want is None or have == want:
-        return [], (have, want)
-    msg = (f'{source} holds {NET_TITLES[src_net]} weights, but the config '
-           f'builds {NET_TITLES[net]} with another class count: the file has '
-           f'{have} classes, the config num_classes={want} ({CLASSES_KEY}: '
-           f'file {fmt_shape(state_dict[CLASSES_KEY].shape)}, model '
-           f'{fmt_shape(model_shapes[CLASSES_KEY])})'
-           + reconvert_hint(meta, want))
+    heads = heads_of(model_shapes) or (HEAD, )
+    have = head_classes(state_dict, heads)
+    want = head_classes(model_shapes, heads)
+    counts = {h: (have[h], want[h]) for h in heads}
+    differ = [h for h in heads if None not in counts[h]
+              and counts[h][0] != counts[h][1]]
+    if not differ:
+        return [], counts
+
+    def key(head):
+        return param_key('score_fr', 'weight', head)
+
+    def shapes(head):
+        return (f'{key(head)}: file {fmt_shape(state_dict[key(head)].shape)}'
+                f', model {fmt_shape(model_shapes[key(head)])}')
+
+    if len(heads) == 1:
+        h = heads[0]
+        msg = (f'{source} holds {NET_TITLES[src_net]} weights, but the '
+               f'config builds {NET_TITLES[net]} with another class count: '
+               f'the file has {have[h]} classes, the config num_classes='
+               f'{want[h]} ({shapes(h)})' + reconvert_hint(meta, want[h]))
+        needs = f'num_classes={want[h]}'
+        keep = f'num_classes={have[h]}'
+    else:
+        msg = (f'{source} holds two-head {NET_TITLES[src_net]} weights, but '
+               f'the config builds two-head {NET_TITLES[net]} with other '
+               'class counts: ' + '; '.join(
+                   f'{h} has {have[h]} classes in the file, the config '
+                   f'{h} num_classes={want[h]} ({shapes(h)})'
+                   for h in differ))
+        if HEAD in differ:
+            msg += reconvert_hint(meta, want[HEAD])
+        needs = ', '.join(f'{h} num_classes={want[h]}' for h in differ)
+        keep = ', '.join(f'{h} num_classes={have[h]}' for h in differ)
     if not staged:
         raise WeightFileError(
             msg + '; testing or resuming needs a checkpoint trained with '
-            f'num_classes={want}')
+            f'{needs}')
     if not new_classes:
         raise WeightFileError(
             msg + '. To keep the other layers and start the score layers '
             'afresh as the recipe does (zero score layers, bilinear upscore '
             "layers), add dict(type='FCNWeightsHook', new_classes=True) to "
-            f'custom_hooks; or set num_classes={have}')
+            f'custom_hooks; or set {keep}')
     reset = [
         k for k in model_shapes
-        if k.startswith('decode_head.') and k in state_dict
+        if head_of_key(k) in differ and k in state_dict
         and tuple(state_dict[k].shape) != tuple(model_shapes[k])
     ]
-    return reset, (have, want)
+    return reset, counts
+
+
+def _heads_mismatch(model_heads: Sequence[str], file_heads: Sequence[str],
+                    state_dict: Mapping[str, torch.Tensor], source: str,
+                    src_net: str, net: str) -> Optional[str]:
+    """Why a file with ``file_heads`` cannot load into a net with
+    ``model_heads``, or None (same heads, or a trunk file)."""
+    if not file_heads or not model_heads or \
+            tuple(file_heads) == tuple(model_heads):
+        return None
+    counts = head_classes(state_dict, file_heads)
+
+    def have(heads):
+        if len(heads) == 1:
+            h = heads[0]
+            return f'a one-head {NET_TITLES[src_net]} ({h}, {counts[h]} ' \
+                'classes)'
+        return (f'a two-head {NET_TITLES[src_net]} (' + ', '.join(
+            f'{h} {counts[h]} classes' for h in heads) + ')')
+
+    lacking = [h for h in model_heads if h not in file_heads]
+    extra = [h for h in file_heads if h not in model_heads]
+    built = ('a two-head' if len(model_heads) > 1 else 'a one-head') + \
+        f' {NET_TITLES[net]} ({", ".join(model_heads)})'
+    msg = f'{source} holds {have(file_heads)}, but the config builds {built}'
+    if lacking:
+        releases = two_head_releases(net, model_heads)
+        msg += ('; the file has no ' +
+                ', no '.join(_head_words(h, net) for h in lacking) +
+                '. Convert a release with these heads (tools/model_'
+                'converters/caffe2mmseg.py ' +
+                (' or '.join(releases) or 'a two-head .caffemodel') +
+                ') or start from a VGG16 trunk file')
+    if extra:
+        msg += ('; the config has no ' + ', no '.join(extra) +
+                ": build the net with them (model type='"
+                "TwoHeadEncoderDecoder' and a geo_head) or use a one-head "
+                'file')
+    return msg
 
 
 def plan_load(model_shapes: Mapping[str, Sequence[int]],
@@ -246,6 +380,11 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
         raise WeightFileError(
             f'{source} holds {NET_TITLES[src_net]} weights (meta fcn_net), '
             f'but the config builds {NET_TITLES[net]}; {mismatch}')
+    model_heads = heads_of(model_shapes)
+    mismatch = _heads_mismatch(model_heads, heads_of(state_dict), state_dict,
+                               source, src_net, net)
+    if mismatch:
+        raise WeightFileError(mismatch)
     # A trunk file (any trunk variant) starts every net; it is also a
     # trunk variant's own weights (fc6/fc7 dropped without them).
     trunk_file = VARIANTS[src_net][0] == TRUNK_NET
@@ -257,8 +396,10 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
                f'{NET_TITLES[net]} is trained from '
                + ' <- '.join(NET_TITLES[n] for n in lineage(net)[1:]))
         _raise_other_net(model_shapes, net, state_dict, source, src_net, why)
-    reset, classes = _class_change(model_shapes, net, state_dict, source,
-                                   src_net, staged, new_classes, meta)
+    reset, counts = _class_change(model_shapes, net, state_dict, source,
+                                  src_net, staged, new_classes, meta)
+    info = dict(classes=counts.get(HEAD, (None, None)),
+                heads=model_heads or (HEAD, ), head_classes=counts)
     wrong = [
         k for k in model_shapes if k in state_dict and k not in reset
         and tuple(state_dict[k].shape) != tuple(model_shapes[k])
@@ -281,8 +422,10 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
                 f'{NET_TITLES[net]} of the config; missing keys: '
                 f'{", ".join(missing) or "none"}; unexpected keys: '
                 f'{", ".join(unexpected) or "none"}')
-        return LoadPlan(src_net, copied=copied, reset=reset, classes=classes)
-    bad_missing = [k for k in missing if not k.startswith('decode_head.')]
+        return LoadPlan(src_net, copied=copied, reset=reset, **info)
+    # Layers of the model's heads the file lacks start at their init (the
+    # file has the same heads, or none: a trunk file).
+    bad_missing = [k for k in missing if head_of_key(k) not in model_heads]
     bad_unexpected = [
         k for k in unexpected if layer_of(k) not in droppable_layers(net)
     ]
@@ -293,7 +436,7 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
             f'{", ".join(bad_missing) or "none"}; keys with no place: '
             f'{", ".join(bad_unexpected) or "none"}')
     return LoadPlan(src_net, copied=copied, kept=missing, skipped=unexpected,
-                    reset=reset, classes=classes)
+                    reset=reset, **info)
 
 
 def _raise_other_net(model_shapes: Mapping[str, Sequence[int]], net: str,
@@ -322,8 +465,21 @@ def preprocessor_input(model: nn.Module) -> Optional[Dict[str, Any]]:
 
 
 def check_input(meta: Optional[Mapping[str, Any]], model: nn.Module,
-                source: str) -> None:
+                source: str, trunk: bool = False) -> Optional[str]:
     """Fail if the file was trained for another input normalisation.
+
+    Args:
+        meta (Mapping, optional): The file's meta (its ``input``).
+        model (nn.Module): The segmentor (its ``data_preprocessor``).
+        source (str): The file, for messages.
+        trunk (bool): The file is a trunk that starts a training: then a
+            mean that differs with the same channel order and std passes
+            with a note (the SIFT Flow recipe feeds the ImageNet VGG16 its
+            own data's mean, as the reference does); channel order or scale
+            still have to agree.
+
+    Returns:
+        str | None: The note on a differing trunk mean, else None.
 
     Raises:
         WeightFileError: When ``meta['input']`` and the model's
@@ -332,21 +488,29 @@ def check_input(meta: Optional[Mapping[str, Any]], model: nn.Module,
     want = (meta or {}).get('input')
     have = preprocessor_input(model)
     if not want or have is None:
-        return
-    same = (bool(want['bgr_to_rgb']) == have['bgr_to_rgb']
-            and torch.allclose(torch.tensor(want['mean'], dtype=torch.float),
-                               torch.tensor(have['mean']), atol=1e-3)
-            and torch.allclose(torch.tensor(want['std'], dtype=torch.float),
-                               torch.tensor(have['std']), atol=1e-3))
-    if not same:
-        origin = want.get('origin', 'its')
-        raise WeightFileError(
-            f'{source} expects {origin} input: data_preprocessor '
-            f'mean={list(want["mean"])}, std={list(want["std"])}, '
-            f'bgr_to_rgb={want["bgr_to_rgb"]}; the config has mean='
-            f'{have["mean"]}, std={have["std"]}, bgr_to_rgb='
-            f'{have["bgr_to_rgb"]}. Use the matching preprocessor (see '
-            'docs/weights.md) or FCNWeightsHook(check_input=False).')
+        return None
+
+    def close(a, b):
+        return torch.allclose(torch.tensor(a, dtype=torch.float),
+                              torch.tensor(b, dtype=torch.float), atol=1e-3)
+
+    same_scale = (bool(want['bgr_to_rgb']) == have['bgr_to_rgb']
+                  and close(want['std'], have['std']))
+    if same_scale and close(want['mean'], have['mean']):
+        return None
+    origin = want.get('origin', 'its')
+    if same_scale and trunk:
+        return (f'{source}: trunk weights for {origin} input with mean='
+                f'{list(want["mean"])}; the config subtracts mean='
+                f'{have["mean"]} (same channel order and std), which the '
+                'training adapts to')
+    raise WeightFileError(
+        f'{source} expects {origin} input: data_preprocessor '
+        f'mean={list(want["mean"])}, std={list(want["std"])}, '
+        f'bgr_to_rgb={want["bgr_to_rgb"]}; the config has mean='
+        f'{have["mean"]}, std={have["std"]}, bgr_to_rgb='
+        f'{have["bgr_to_rgb"]}. Use the matching preprocessor (see '
+        'docs/weights.md) or FCNWeightsHook(check_input=False).')
 
 
 def load_for_check(path: str) -> Dict[str, Any]:

@@ -341,9 +341,20 @@ def net_name_of(model: nn.Module) -> Optional[str]:
     """The net a segmentor computes (None if it is not one of the table's).
 
     The head gives the reference net and its alignment
-    (:attr:`CaffeFCNHead.net_name`), the backbone its trunk switches.
+    (:attr:`CaffeFCNHead.net_name`), the backbone its trunk switches. A
+    segmentor with several heads (``caffe_suffixes``, e.g.
+    ``TwoHeadEncoderDecoder``) computes a net of the table only when all
+    its heads are the same net.
     """
-    head = getattr(model, 'decode_head', None)
+    heads = [h for h, _ in getattr(type(model), 'caffe_suffixes', ())]
+    names = {_head_net_name(model, head)
+             for head in heads or ['decode_head']}
+    return names.pop() if len(names) == 1 else None
+
+
+def _head_net_name(model: nn.Module, head_name: str) -> Optional[str]:
+    """The net of a segmentor's trunk with its head ``head_name``."""
+    head = getattr(model, head_name, None)
     if not isinstance(head, CaffeFCNHead):
         return None
     ref = head.net_name

@@ -81,19 +81,23 @@ def tiny_config(config: Path, quick_inference: bool = False) -> Config:
 
 
 def write_checkpoint(cfg: Config, path: Path, seed: int = 0) -> Path:
-    """Save random weights of ``cfg``'s net with VOC's class names."""
+    """Save random weights of ``cfg``'s net with VOC's class names (and the
+    config dataset's geometric classes, for a two-headed net)."""
     from mmseg.datasets import PascalVOCDataset
-    from mmseg.registry import MODELS
+    from mmseg.registry import DATASETS, MODELS
     init_default_scope('mmseg')
     model = randomize(MODELS.build(cfg.model), seed)
     meta = PascalVOCDataset.METAINFO
+    dataset_meta = dict(
+        classes=list(meta['classes']),
+        palette=[list(c) for c in meta['palette']])
+    dataset = DATASETS.get(cfg.test_dataloader.dataset.type)
+    for key in ('geo_classes', 'geo_palette'):
+        if key in getattr(dataset, 'METAINFO', {}):
+            dataset_meta[key] = dataset.METAINFO[key]
     torch.save(
-        dict(
-            state_dict=model.state_dict(),
-            meta=dict(
-                dataset_meta=dict(
-                    classes=list(meta['classes']),
-                    palette=[list(c) for c in meta['palette']]))), path)
+        dict(state_dict=model.state_dict(),
+             meta=dict(dataset_meta=dataset_meta)), path)
     return path
 
 

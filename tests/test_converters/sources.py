@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from fcn_plugin.converters.caffe_proto import caffe_messages
-from ..conftest import ROOT, TINY_WIDTHS
+from ..conftest import MODEL_CFGS, ROOT, TINY_HEAD_CHANNELS, TINY_WIDTHS
 
 TOOLS = ROOT / 'tools' / 'model_converters'
 CONVS = ('conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2',
@@ -67,6 +67,56 @@ def caffe_weights(net, num_classes=21, seed=0, fc_matrix=False):
             cin = fc if src == 'fc' else widths[src]
             out[name] = [rand(num_classes, cin, 1, 1), rand(num_classes)]
     return out
+
+
+#: The Caffe suffixes of the two-head SIFT Flow nets (siftflow-fcn*/net.py).
+TWO_HEAD_SUFFIXES = ('_sem', '_geo')
+
+
+def two_head_caffe_weights(net, classes=(33, 3), seed=0):
+    """Random Caffe-layout weights of a two-head net (SIFT Flow layout).
+
+    The trunk once, then the head layers of ``net`` for each head with its
+    suffix (``score_fr_sem`` ... with ``classes[0]`` rows, then
+    ``score_fr_geo`` ... with ``classes[1]``), in the order of the
+    reference's ``net.py``.
+    """
+    out = caffe_weights('vgg16', seed=seed)
+    for i, (suffix, num) in enumerate(zip(TWO_HEAD_SUFFIXES, classes)):
+        head = caffe_weights(net, num_classes=num, seed=seed + 101 * (i + 1))
+        for name in HEADS[net]:
+            out[name + suffix] = head[name]
+    return out
+
+
+def two_head_cfg(net, classes=(33, 3), tiny=True):
+    """The model dict of a two-head config on ``net``'s base config.
+
+    The config text a user writes: ``_base_`` the one-head model config,
+    ``type='TwoHeadEncoderDecoder'`` and the geometric head as changes;
+    at the tiny test widths unless ``tiny`` is False.
+    """
+    from mmengine.config import Config
+    text = (
+        f"_base_ = ['{MODEL_CFGS[net]}']\n"
+        "model = dict(type='TwoHeadEncoderDecoder',\n"
+        f"             decode_head=dict(num_classes={classes[0]}, "
+        "loss_decode=dict(loss_name='loss_sem')),\n"
+        f"             geo_head=dict(num_classes={classes[1]}, "
+        "loss_decode=dict(loss_name='loss_geo')))\n")
+    model = Config.fromstring(text, '.py').model
+    if tiny:
+        model.backbone.update(TINY_WIDTHS)
+        model.decode_head.in_channels = TINY_HEAD_CHANNELS[net]
+    return model
+
+
+def build_two_head(net, classes=(33, 3), **kwargs):
+    """A ``TwoHeadEncoderDecoder`` built through MMSeg's registry."""
+    from mmengine.registry import init_default_scope
+    from mmseg.registry import MODELS
+    init_default_scope('mmseg')
+    return MODELS.build(two_head_cfg(net, classes, **kwargs))
 
 
 def _fill_blob(blob, array, legacy):

@@ -123,6 +123,28 @@ def write_pascal_context(root: Path, seed: int = 0) -> Path:
     return root
 
 
+def write_siftflow(root: Path, seed: int = 0) -> Path:
+    """SIFT Flow as tools/prepare_siftflow.py lays it out: ``images/<id>.jpg``,
+    ``semantic/<id>.png`` (0..32, 255) and ``geometric/<id>.png`` (0..2,
+    255; here the semantic value mod 3, void where it is void) and the
+    ``trainval.txt`` / ``test.txt`` splits."""
+    splits = dict(trainval=['coast_arnat59', 'forest_for114', 'street_par8',
+                            'tallbuilding_a212'],
+                  test=['coast_natu975', 'insidecity_art947'])
+    files = [(f'images/{i}.jpg', f'semantic/{i}.png')
+             for ids in splits.values() for i in ids]
+    _write(root, files, [27, 255, 5, 32], seed)
+    (root / 'geometric').mkdir()
+    for ids in splits.values():
+        for i in ids:
+            sem = np.array(Image.open(root / 'semantic' / f'{i}.png'))
+            geo = np.where(sem == 255, 255, sem % 3).astype(np.uint8)
+            Image.fromarray(geo).save(root / 'geometric' / f'{i}.png')
+    for split, ids in splits.items():
+        (root / f'{split}.txt').write_text(''.join(f'{i}\n' for i in ids))
+    return root
+
+
 class Case(NamedTuple):
     """One example config and how the tests run it."""
     config: Path

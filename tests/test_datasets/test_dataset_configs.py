@@ -16,7 +16,7 @@ from .conftest import CAFFE_MEAN, DATASET_CFGS
 #: The dataset bases there should be; a new one needs its checks here.
 EXPECTED = [
     'pascal_context_59_fcn', 'pascal_context_fcn', 'pascal_voc12_aug_fcn',
-    'pascal_voc12_fcn', 'synthetic_voc'
+    'pascal_voc12_fcn', 'siftflow_fcn', 'synthetic_voc'
 ]
 #: The VOC bases (the Context ones: test_context_bases_*).
 NAMES = [p.stem for p in DATASET_CFGS if 'voc' in p.stem]
@@ -207,3 +207,36 @@ def test_context_bases_are_the_reference_recipe(name, dataset_type,
         stored == 0, 255, stored.astype(np.int64) - 1)
     np.testing.assert_array_equal(gt, want)
     assert len(dataset.metainfo['classes']) == num_classes
+
+
+def test_siftflow_base_is_the_reference_recipe(tmp_path):
+    """siftflow_layers.py: trainval / test, batch 1 at native size, Pillow
+    decoding, both maps loaded; scores without the absent classes."""
+    from .test_any_dataset import SIZE, write_siftflow
+    root = write_siftflow(tmp_path / 'siftflow')
+    init_default_scope('mmseg')
+    cfg = Config.fromfile(str(next(p for p in DATASET_CFGS
+                                   if p.stem == 'siftflow_fcn')))
+    assert cfg.train_dataloader.batch_size == 1
+    assert cfg.val_evaluator.type == 'FCNTwoMapMetric'
+    assert cfg.val_evaluator.exclude_classes == ['cow', 'desert', 'moon']
+    for key, split in (('train_dataloader', 'trainval'),
+                       ('val_dataloader', 'test'),
+                       ('test_dataloader', 'test')):
+        loader = cfg[key]
+        assert loader.dataset.type == 'FCNSiftFlowDataset'
+        assert loader.dataset.data_root == 'data/siftflow'
+        assert loader.dataset.ann_file == f'{split}.txt'
+        pipeline = loader.dataset.pipeline
+        assert [t.type for t in pipeline] == LOADING + [
+            'LoadGeoAnnotations', 'PackTwoMapInputs']
+        assert pipeline[0].imdecode_backend == 'pillow'
+        assert pipeline[2].num_classes == 33
+        loader.dataset.data_root = str(root)
+        loader.num_workers = 0
+        loader.persistent_workers = False
+    dataset = Runner.build_dataloader(cfg.train_dataloader).dataset
+    assert len(dataset) == 4
+    sample = dataset[0]
+    assert tuple(sample['inputs'].shape[1:]) == SIZE  # native size
+    assert sample['data_samples'].gt_geo_seg.data.shape == (1, ) + SIZE

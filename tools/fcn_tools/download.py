@@ -1,12 +1,14 @@
 """Resumable, checksummed downloads and all-or-nothing archive extraction.
 
-Used by ``tools/prepare_voc.py --download`` and
-``tools/prepare_pascal_context.py --download``. A file is fetched into
+Used by ``tools/prepare_voc.py --download``,
+``tools/prepare_pascal_context.py --download`` and
+``tools/prepare_siftflow.py --download``. A file is fetched into
 ``<name>.part`` (continued with an HTTP ``Range`` request when a partial
 file is left from an earlier run), checked against its MD5 and only then
 renamed to ``<name>``. An archive is unpacked into a hidden temporary
 folder, marked complete and moved into place in one rename, so a folder
-that exists is either a finished extraction or not ours.
+that exists is either a finished extraction or not ours. Tar archives and
+(by their ``.zip`` name) zip archives follow the same rules.
 
 The checksums are torchvision's (``check_integrity``, ``calculate_md5``,
 as its ``VOCSegmentation`` and ``SBDataset`` check the same archives).
@@ -24,9 +26,10 @@ import tarfile
 import time
 import urllib.error
 import urllib.request
+import zipfile
 import zlib
 from pathlib import Path
-from typing import IO, Optional, Sequence
+from typing import IO, Iterable, List, Optional, Sequence, Tuple, Union
 
 from torchvision.datasets.utils import calculate_md5, check_integrity
 
@@ -210,39 +213,57 @@ def download(url: str,
     return dest
 
 
-def _members(tar: tarfile.TarFile, archive: Path,
+def _members(entries: Iterable[Tuple[str, int]], archive: Path,
              top: Optional[str]) -> int:
-    """Check that every entry lies under ``top/`` (None: anywhere); return
-    the data size."""
+    """Check that every entry (name, size) lies under ``top/`` (None:
+    anywhere); return the data size."""
     total = 0
-    for member in tar.getmembers():
-        name = member.name
+    for raw, size in entries:
+        name = raw
         while name.startswith('./'):
             name = name[2:]
         if top is None:
             if name.startswith('/') or '..' in name.split('/'):
-                raise DownloadError(f'{archive} holds {member.name!r}, '
+                raise DownloadError(f'{archive} holds {raw!r}, '
                                     'outside its folder: not the expected '
                                     'archive')
         elif name != top and not name.startswith(top + '/'):
-            raise DownloadError(f'{archive} holds {member.name!r} outside '
+            raise DownloadError(f'{archive} holds {raw!r} outside '
                                 f'{top}/: not the expected archive')
-        total += member.size
+        total += size
     return total
+
+
+def _open_archive(
+        archive: Path) -> Union[zipfile.ZipFile, tarfile.TarFile]:
+    """A zip file (by its ``.zip`` name) or a tar file, opened."""
+    if archive.name.lower().endswith('.zip'):
+        return zipfile.ZipFile(archive)
+    return tarfile.open(archive)
+
+
+def _entries(
+        opened: Union[zipfile.ZipFile, tarfile.TarFile]
+) -> List[Tuple[str, int]]:
+    """(name, size) of every entry of an open zip or tar file."""
+    if isinstance(opened, zipfile.ZipFile):
+        return [(m.filename, m.file_size) for m in opened.infolist()]
+    return [(m.name, m.size) for m in opened.getmembers()]
 
 
 def extract(archive: Path,
             root: Path,
             top: str,
             inner: Optional[Sequence[str]] = None) -> Path:
-    """Unpack a tar archive whose entries all lie under ``top/``.
+    """Unpack a tar or zip archive whose entries all lie under ``top/``.
 
     ``root/top`` appears only once the whole archive is unpacked (it is
     built in a hidden folder, marked with :data:`COMPLETE_STAMP` and moved
     into place); a complete folder is left as it is.
 
     Args:
-        archive (Path): A ``.tar``, ``.tgz`` or ``.tar.gz`` file.
+        archive (Path): A ``.tar``, ``.tgz``, ``.tar.gz`` or ``.zip``
+            file.
         root (Path): Folder to unpack into.
         top (str): The archive's top folder, e.g. ``VOCdevkit``; with
             ``inner``, the folder to unpack into instead.
@@ -272,16 +293,18 @@ def extract(archive: Path,
         shutil.rmtree(tmp)
     print(f'extracting {archive.name}', file=sys.stderr)
     try:
-        with tarfile.open(archive) as tar:
-            _check_room(root, _members(tar, archive,
+        with _open_archive(archive) as opened:
+            _check_room(root, _members(_entries(opened), archive,
                                        None if inner else top),
                         f'the contents of {archive.name}')
             into = tmp / top if inner else tmp
             into.mkdir(parents=True)
-            if hasattr(tarfile, 'data_filter'):
-                tar.extractall(into, filter='data')
+            if isinstance(opened, zipfile.ZipFile):
+                opened.extractall(into)
+            elif hasattr(tarfile, 'data_filter'):
+                opened.extractall(into, filter='data')
             else:  # Python without extraction filters
-                tar.extractall(into)
+                opened.extractall(into)
         lacking = [n for n in inner or ()
                    if not (tmp / top / n).exists()]
         if lacking:
@@ -293,7 +316,8 @@ def extract(archive: Path,
                                 'expected archive')
         (tmp / top / COMPLETE_STAMP).write_text(f'{archive.name}\n')
         os.replace(tmp / top, target)
-    except (tarfile.TarError, EOFError, zlib.error) as err:
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError,
+            zlib.error) as err:
         raise DownloadError(f'cannot extract {archive}: {err} (a damaged '
                             'archive); delete it and run again') from None
     except OSError as err:

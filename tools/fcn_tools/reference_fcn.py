@@ -6,9 +6,12 @@ Caffe layer names, 1x1 score convs, ``F.conv_transpose2d`` with the fixed
 bilinear kernels and hard-coded Caffe crops (19 / 27 / 31 to the input,
 5 / 9 for the pool4 / pool3 skips). The tests compare the plugin's logits
 with it, and the benchmark times the plugin against it.
+
+:class:`BareTwoHeadFCN` is ``siftflow-fcn*/net.py``: the same trunk with two
+such heads on it, their layers named ``<layer>_sem`` and ``<layer>_geo``.
 """
 from collections import OrderedDict
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -26,6 +29,16 @@ UPSCORE_LAYERS = {
 }
 #: Caffe weights of one layer: (weight, bias or None).
 CaffeWeights = Dict[str, Tuple[Tensor, Optional[Tensor]]]
+#: The score layers of each net.
+SCORE_LAYERS = {
+    'fcn32s': ('score_fr', ),
+    'fcn16s': ('score_fr', 'score_pool4'),
+    'fcn8s': ('score_fr', 'score_pool4', 'score_pool3'),
+}
+#: The heads of the SIFT Flow nets (``siftflow-fcn*/net.py``) and the
+#: suffix of their Caffe layers, as the segmentor's state dict names them:
+#: the semantic head first.
+TWO_HEADS = (('decode_head', '_sem'), ('geo_head', '_geo'))
 
 
 def _stage(index: int, cin: int, cout: int) -> nn.Sequential:
@@ -51,9 +64,12 @@ class BareFCN(nn.Module):
         dropout_ratio (float): Dropout after fc6 and fc7. Defaults to 0.5.
     """
 
+    #: The suffix of each head's Caffe layer names (one head: none).
+    suffixes: Tuple[str, ...] = ('', )
+
     def __init__(self,
                  net: str,
-                 num_classes: int = 21,
+                 num_classes: Union[int, Sequence[int]] = 21,
                  stage_channels: Sequence[int] = (64, 128, 256, 512, 512),
                  fc_channels: int = 4096,
                  dropout_ratio: float = 0.5) -> None:
@@ -79,14 +95,19 @@ class BareFCN(nn.Module):
                 fc7=nn.Conv2d(fc_channels, fc_channels, 1),
                 relu7=nn.ReLU(inplace=True),
                 drop7=nn.Dropout(dropout_ratio)))
-        self.score_fr = nn.Conv2d(fc_channels, num_classes, 1)
-        if arch != 'fcn32s':
-            self.score_pool4 = nn.Conv2d(c4, num_classes, 1)
-        if arch == 'fcn8s':
-            self.score_pool3 = nn.Conv2d(c3, num_classes, 1)
-        for name, k, _ in UPSCORE_LAYERS[arch]:
-            self.register_buffer(name,
-                                 torch.zeros(num_classes, num_classes, k, k))
+        counts = (num_classes, ) if isinstance(num_classes, int) \
+            else tuple(num_classes)
+        if len(counts) != len(self.suffixes):
+            raise ValueError(f'{type(self).__name__} has '
+                             f'{len(self.suffixes)} heads, not {len(counts)}')
+        inputs = dict(score_fr=fc_channels, score_pool4=c4, score_pool3=c3)
+        for suffix, classes in zip(self.suffixes, counts):
+            for name in SCORE_LAYERS[arch]:
+                setattr(self, name + suffix,
+                        nn.Conv2d(inputs[name], classes, 1))
+            for name, k, _ in UPSCORE_LAYERS[arch]:
+                self.register_buffer(name + suffix,
+                                     torch.zeros(classes, classes, k, k))
 
     @torch.no_grad()
     def load_caffe_weights(self, weights: CaffeWeights) -> None:
@@ -97,48 +118,109 @@ class BareFCN(nn.Module):
             w, b = weights[path.split('.')[-1]]
             module.weight.copy_(w)
             module.bias.copy_(b)
-        for name, _, _ in UPSCORE_LAYERS[self.arch]:
-            getattr(self, name).copy_(weights[name][0])
+        for suffix in self.suffixes:
+            for name, _, _ in UPSCORE_LAYERS[self.arch]:
+                getattr(self, name + suffix).copy_(weights[name + suffix][0])
 
-    def forward(self, x: Tensor) -> Tensor:
-        """Logits of shape (N, num_classes, H, W) for images (N, 3, H, W)."""
-        H, W = x.shape[-2:]
+    def trunk(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """pool3, pool4 and drop7 of images (N, 3, H, W)."""
         pool3 = self.stage1_3(x)
         pool4 = self.stage4(pool3)
-        score_fr = self.score_fr(self.fc(self.stage5(pool4)))
+        return pool3, pool4, self.fc(self.stage5(pool4))
+
+    def head(self, feats: Tuple[Tensor, Tensor, Tensor],
+             size: Sequence[int], suffix: str = '') -> Tensor:
+        """Logits (N, classes, H, W) of the head whose layers end with
+        ``suffix``, from the :meth:`trunk` outputs."""
+        def layer(name):
+            return getattr(self, name + suffix)
+
+        H, W = size
+        pool3, pool4, drop7 = feats
+        score_fr = layer('score_fr')(drop7)
         if self.arch == 'fcn32s':
-            upscore = F.conv_transpose2d(score_fr, self.upscore, stride=32)
+            upscore = F.conv_transpose2d(score_fr, layer('upscore'),
+                                         stride=32)
             return upscore[:, :, 19:19 + H, 19:19 + W]
-        upscore2 = F.conv_transpose2d(score_fr, self.upscore2, stride=2)
+        upscore2 = F.conv_transpose2d(score_fr, layer('upscore2'), stride=2)
         h, w = upscore2.shape[-2:]
         if self.atonce:
             pool4 = pool4 * 0.01
-        score_pool4c = self.score_pool4(pool4)[:, :, 5:5 + h, 5:5 + w]
+        score_pool4c = layer('score_pool4')(pool4)[:, :, 5:5 + h, 5:5 + w]
         fuse_pool4 = upscore2 + score_pool4c
         if self.arch == 'fcn16s':
             upscore16 = F.conv_transpose2d(
-                fuse_pool4, self.upscore16, stride=16)
+                fuse_pool4, layer('upscore16'), stride=16)
             return upscore16[:, :, 27:27 + H, 27:27 + W]
         upscore_pool4 = F.conv_transpose2d(
-            fuse_pool4, self.upscore_pool4, stride=2)
+            fuse_pool4, layer('upscore_pool4'), stride=2)
         h, w = upscore_pool4.shape[-2:]
         if self.atonce:
             pool3 = pool3 * 0.0001
-        score_pool3c = self.score_pool3(pool3)[:, :, 9:9 + h, 9:9 + w]
+        score_pool3c = layer('score_pool3')(pool3)[:, :, 9:9 + h, 9:9 + w]
         upscore8 = F.conv_transpose2d(
-            upscore_pool4 + score_pool3c, self.upscore8, stride=8)
+            upscore_pool4 + score_pool3c, layer('upscore8'), stride=8)
         return upscore8[:, :, 31:31 + H, 31:31 + W]
 
+    def forward_heads(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Each head's logits (N, classes, H, W), in :attr:`suffixes`
+        order."""
+        feats = self.trunk(x)
+        return tuple(
+            self.head(feats, x.shape[-2:], suffix)
+            for suffix in self.suffixes)
 
-def weights_by_caffe_name(model: nn.Module) -> CaffeWeights:
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits of shape (N, num_classes, H, W) for images (N, 3, H, W);
+        of several heads, their logits concatenated in head order."""
+        out = self.forward_heads(x)
+        return out[0] if len(out) == 1 else torch.cat(out, dim=1)
+
+
+class BareTwoHeadFCN(BareFCN):
+    """The SIFT Flow nets (``siftflow-fcn{32,16,8}s``): one trunk, two heads.
+
+    The trunk of :class:`BareFCN` through ``drop7``; a semantic head
+    (``score_fr_sem``, ``upscore2_sem``, ...) and a geometric head
+    (``score_fr_geo``, ...), each the :class:`BareFCN` head of ``net``.
+    ``forward`` gives both logits concatenated, semantic first;
+    ``forward_heads`` the two apart.
+
+    Args:
+        net (str): 'fcn32s', 'fcn16s' or 'fcn8s'.
+        num_classes (Sequence[int]): Classes of the semantic and the
+            geometric head. Defaults to (33, 3).
+        **kwargs: Widths and dropout, as for :class:`BareFCN`.
+    """
+
+    suffixes = tuple(suffix for _, suffix in TWO_HEADS)
+
+    def __init__(self,
+                 net: str,
+                 num_classes: Sequence[int] = (33, 3),
+                 **kwargs) -> None:
+        super().__init__(net, num_classes=num_classes, **kwargs)
+
+
+def weights_by_caffe_name(model: nn.Module,
+                          suffixes: Optional[Dict[str, str]] = None
+                          ) -> CaffeWeights:
     """Group a segmentor's state dict by Caffe layer name.
 
     ``backbone.conv1_1.weight`` and ``decode_head.score_fr.bias`` become
     ``{'conv1_1': (w, b), 'score_fr': (w, b), 'upscore8': (w, None)}``.
+
+    Args:
+        model (nn.Module): The segmentor.
+        suffixes (dict, optional): Module -> suffix of its Caffe names,
+            e.g. ``dict(TWO_HEADS)``: ``geo_head.score_fr`` becomes
+            ``score_fr_geo``.
     """
     out: CaffeWeights = {}
     for key, value in model.state_dict().items():
+        module = key.split('.')[0]
         layer, kind = key.split('.')[-2:]
+        layer += (suffixes or {}).get(module, '')
         w, b = out.get(layer, (None, None))
         out[layer] = (value, b) if kind == 'weight' else (w, value)
     return out
@@ -157,6 +239,15 @@ def bare_like(model: nn.Module, net: str) -> BareFCN:
     return bare
 
 
+def _widths(weights: CaffeWeights) -> dict:
+    return dict(
+        stage_channels=[
+            weights[f'conv{i}_1'][0].shape[0]
+            for i in range(1, len(STAGE_DEPTHS) + 1)
+        ],
+        fc_channels=weights['fc6'][0].shape[0])
+
+
 @torch.no_grad()
 def caffe_fcn(weights: CaffeWeights, x: Tensor, net: str) -> Tensor:
     """Test-phase logits of the Caffe net with the given weights.
@@ -171,13 +262,34 @@ def caffe_fcn(weights: CaffeWeights, x: Tensor, net: str) -> Tensor:
         Tensor: Logits (N, num_classes, H, W), dropout off.
     """
     bare = BareFCN(
-        net,
-        num_classes=weights['score_fr'][0].shape[0],
-        stage_channels=[
-            weights[f'conv{i}_1'][0].shape[0]
-            for i in range(1, len(STAGE_DEPTHS) + 1)
-        ],
-        fc_channels=weights['fc6'][0].shape[0])
+        net, num_classes=weights['score_fr'][0].shape[0], **_widths(weights))
     bare.to(device=x.device, dtype=x.dtype)
     bare.load_caffe_weights(weights)
     return bare.eval()(x)
+
+
+@torch.no_grad()
+def caffe_two_head_fcn(weights: CaffeWeights, x: Tensor,
+                       net: str) -> Tuple[Tensor, ...]:
+    """Test-phase logits of a SIFT Flow net with the given weights.
+
+    Args:
+        weights (dict): ``{'conv1_1': (W, b), ..., 'score_fr_sem': (W, b),
+            ..., 'score_fr_geo': (W, b), ...}`` keyed by Caffe layer name.
+        x (Tensor): Mean-subtracted BGR images (N, 3, H, W).
+        net (str): 'fcn32s', 'fcn16s' or 'fcn8s'.
+
+    Returns:
+        tuple[Tensor]: Semantic and geometric logits (N, classes, H, W),
+        dropout off.
+    """
+    bare = BareTwoHeadFCN(
+        net,
+        num_classes=[
+            weights['score_fr' + s][0].shape[0]
+            for s in BareTwoHeadFCN.suffixes
+        ],
+        **_widths(weights))
+    bare.to(device=x.device, dtype=x.dtype)
+    bare.load_caffe_weights(weights)
+    return bare.eval().forward_heads(x)

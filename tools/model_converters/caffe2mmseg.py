@@ -4,7 +4,9 @@ Reads the ILSVRC VGG16 model (``VGG_ILSVRC_16_layers.caffemodel``, FCN's
 ``vgg16-fcn.caffemodel``) or a released FCN model
 (``fcn32s-heavy-pascal.caffemodel`` ... ``fcn8s-atonce-pascal.caffemodel``,
 ``pascalcontext-fcn32s-heavy.caffemodel`` ...
-``pascalcontext-fcn8s-heavy.caffemodel``) without pycaffe. Example::
+``pascalcontext-fcn8s-heavy.caffemodel``, the two-head
+``siftflow-fcn32s-heavy.caffemodel`` ...
+``siftflow-fcn8s-heavy.caffemodel``) without pycaffe. Example::
 
     python tools/model_converters/caffe2mmseg.py \
         VGG_ILSVRC_16_layers.caffemodel checkpoints/vgg16_caffe_fcn.pth
@@ -22,6 +24,14 @@ from the number of ``score_fr`` rows and converted for its first target:
     python tools/model_converters/caffe2mmseg.py \
         pascalcontext-fcn8s-heavy.caffemodel \
         checkpoints/fcn8s_pascal-context-59.pth --classes pascal-context-59
+
+A SIFT Flow release has two heads on one trunk: ``<layer>_sem`` (33
+semantic classes) becomes ``decode_head.<layer>``, ``<layer>_geo`` (3
+geometric classes) ``geo_head.<layer>`` of a ``TwoHeadEncoderDecoder``
+(``configs/fcn*_vgg16_siftflow.py``)::
+
+    python tools/model_converters/caffe2mmseg.py \
+        siftflow-fcn16s-heavy.caffemodel checkpoints/fcn16s_vgg16_siftflow.pth
 """
 import argparse
 import os.path as osp

@@ -1,7 +1,10 @@
 from .precision_encoder_decoder import (PRECISIONS, PrecisionEncoderDecoder,
                                         bf16_cpu_problem, set_precision)
+from .two_head_encoder_decoder import TwoHeadEncoderDecoder
+from .two_map_data_preprocessor import TwoMapDataPreProcessor
 
 __all__ = [
-    'PRECISIONS', 'PrecisionEncoderDecoder', 'bf16_cpu_problem',
-    'set_precision'
+    'PRECISIONS', 'PrecisionEncoderDecoder', 'TwoHeadEncoderDecoder',
+    'TwoMapDataPreProcessor',
+    'bf16_cpu_problem', 'set_precision'
 ]

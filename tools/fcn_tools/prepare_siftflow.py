@@ -1,0 +1,526 @@
+"""Lay out SIFT Flow for the FCN configs: images, both label maps, splits.
+
+The command line of ``tools/prepare_siftflow.py``: the SIFT Flow task of
+`FCN <https://arxiv.org/abs/1605.06211>`_ (33 semantic and 3 geometric
+classes, one net with two heads), prepared from the official
+``SiftFlowDataset.zip`` as the reference's data layer
+(fcn.berkeleyvision.org ``siftflow_layers.py``) reads it.
+
+Example::
+
+    python tools/prepare_siftflow.py --siftflow /data/SiftFlowDataset \\
+        --splits /data/fcn.berkeleyvision.org/data/sift-flow \\
+        --out data/siftflow --nproc 4
+
+reads the unpacked zip (``Images/``, ``SemanticLabels/`` and
+``GeoLabels/``, each holding
+``spatial_envelope_256x256_static_8outdoorcategories/`` with ``<id>.jpg``
+or ``<id>.mat``; a ``SiftFlowDataset/`` folder holding them is accepted as
+well) and the reference's splits (``trainval.txt``, 2,486 ids, and
+``test.txt``, 200 ids: ``data/sift-flow/`` of the fcn.berkeleyvision.org
+repository, not part of the zip) and writes::
+
+    OUT/images/<id>.jpg          (links, per --link)
+    OUT/semantic/<id>.png        (uint8: classes 0..32, void 255)
+    OUT/geometric/<id>.png       (uint8: classes 0..2, void 255)
+    OUT/trainval.txt
+    OUT/test.txt
+
+The labels are the reference's ``load_label``: the ``.mat`` field ``S``
+(semantic: 0 void, 1..33 the classes of its ``classes.txt``, awning ...
+window; geometric: -1 void, 1..3 sky, horizontal, vertical), geometric -1
+set to 0, cast to uint8 and lowered by 1, so that void becomes 255 and the
+classes count from 0. The splits are the reference's lists, in their
+order; the images highway_bost181 and street_urb506 (no annotations) are
+in neither. Only the listed ids are prepared. Every file is written
+atomically, so a rerun skips finished files; a bad label file stops the
+run before anything of it is kept.
+
+Or fetch everything first::
+
+    python tools/prepare_siftflow.py --download /data/siftflow-release
+
+downloads ``SiftFlowDataset.zip`` and the reference's two lists into
+``/data/siftflow-release`` (resuming partial files; no checksums are
+published, so the zip's content is checked after extraction and the lists
+must hold ids only), unpacks the zip to
+``/data/siftflow-release/SiftFlowDataset`` and prepares it as above.
+"""
+import argparse
+import os
+import os.path as osp
+import re
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from PIL import Image
+from scipy.io import loadmat
+
+from fcn_plugin.utils.atomic_io import atomic_path
+from .download import download, extract
+from .prepare_context import _make_dirs, _value
+from .prepare_voc import (LINK_MODES, DataError, clean_partials, id_sample,
+                          names_in, need_dir, pending, read_ids, require,
+                          run_jobs, write_split)
+
+#: Sizes of the reference's splits.
+OFFICIAL_COUNTS = dict(trainval=2486, test=200)
+SPLITS = ('trainval', 'test')
+#: The one category folder inside each folder of the release.
+SUBDIR = 'spatial_envelope_256x256_static_8outdoorcategories'
+#: Input folder and file suffix of each kind of file in the release.
+INPUTS = dict(
+    image=('Images', '.jpg'),
+    semantic=('SemanticLabels', '.mat'),
+    geometric=('GeoLabels', '.mat'))
+LABELS = ('semantic', 'geometric')
+#: The raw values of ``S`` the release uses (void included).
+RAW_RANGE = dict(semantic=(0, 33), geometric=(-1, 3))
+#: Classes per label map (void is 255 in the PNGs).
+NUM_CLASSES = dict(semantic=33, geometric=3)
+#: The folder the zip is unpacked to, and what it holds.
+ZIP_TOP = 'SiftFlowDataset'
+ZIP_CONTENT = tuple(folder for folder, _ in INPUTS.values())
+#: What ``--download`` fetches: the release (no checksum published: its
+#: content is checked after extraction) and the reference's lists from
+#: the fcn.berkeleyvision.org repository (ids only).
+SOURCES = dict(
+    siftflow=dict(
+        url='http://www.cs.unc.edu/~jtighe/Papers/ECCV10/siftflow/'
+        'SiftFlowDataset.zip',
+        filename='SiftFlowDataset.zip'),
+    trainval=dict(
+        url='https://raw.githubusercontent.com/shelhamer/'
+        'fcn.berkeleyvision.org/master/data/sift-flow/trainval.txt',
+        filename='trainval.txt'),
+    test=dict(
+        url='https://raw.githubusercontent.com/shelhamer/'
+        'fcn.berkeleyvision.org/master/data/sift-flow/test.txt',
+        filename='test.txt'))
+#: An id of the release: ``<category>_<source><number>``, e.g.
+#: ``coast_arnat59`` (every id of the reference's lists has this form).
+_ID = re.compile(r'[a-z]+_[a-z]+\d+')
+_ZIP_HINT = ('; pass the folder where SiftFlowDataset.zip was unpacked '
+             '(Images/, SemanticLabels/, GeoLabels/), or --download DIR')
+_LIST_HINT = ('--splits must hold the reference\'s trainval.txt and test.txt '
+              '(data/sift-flow/ of fcn.berkeleyvision.org), or use '
+              '--download DIR')
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """The options of ``tools/prepare_siftflow.py``."""
+    parser = argparse.ArgumentParser(
+        description='Prepare SIFT Flow (semantic and geometric labels, the '
+        'FCN reference\'s splits) for the FCN configs.')
+    parser.add_argument(
+        '--siftflow',
+        metavar='DIR',
+        help='the unpacked SiftFlowDataset.zip (holding Images/, '
+        'SemanticLabels/ and GeoLabels/, or a SiftFlowDataset/ folder '
+        'with them)')
+    parser.add_argument(
+        '--splits',
+        metavar='DIR',
+        help='folder holding the reference\'s trainval.txt and test.txt '
+        '(data/sift-flow/ of fcn.berkeleyvision.org; not in the zip)')
+    parser.add_argument(
+        '--download',
+        metavar='DIR',
+        help='download SiftFlowDataset.zip and the reference\'s '
+        'trainval.txt and test.txt into DIR (resumable; no checksums are '
+        'published: the zip\'s content is checked after extraction, the '
+        'lists must hold ids only), unpack the zip there and use them as '
+        '--siftflow and --splits')
+    for name, source in SOURCES.items():
+        parser.add_argument(
+            f'--{name}-url',
+            default=source['url'],
+            help=f'where --download gets {source["filename"]} (a mirror)')
+    parser.add_argument(
+        '--out',
+        default='data/siftflow',
+        help='output folder (images/, semantic/, geometric/, trainval.txt, '
+        'test.txt)')
+    parser.add_argument(
+        '--link',
+        choices=LINK_MODES,
+        default='symlink',
+        help='how images/ reuses the release\'s JPEGs')
+    parser.add_argument(
+        '--nproc', type=int, default=1, help='number of worker processes')
+    args = parser.parse_args(argv)
+    if args.nproc < 1:
+        parser.error(f'--nproc must be at least 1, got {args.nproc}')
+    if args.download:
+        if args.siftflow or args.splits:
+            parser.error('--download DIR gets --siftflow and --splits '
+                         'itself; give either --download or --siftflow and '
+                         '--splits')
+    elif not (args.siftflow and args.splits):
+        parser.error('give --siftflow and --splits (the unpacked zip and the '
+                     'reference\'s lists), or --download DIR to fetch them')
+    return args
+
+
+# ---------------------------------------------------------------- labels
+
+
+def read_map(src: str, kind: str) -> Tuple[Optional[np.ndarray], str]:
+    """Read and check the ``S`` field of one ``.mat`` label file.
+
+    Args:
+        src (str): The ``.mat`` file.
+        kind (str): ``semantic`` or ``geometric`` (see :data:`RAW_RANGE`).
+
+    Returns:
+        tuple[np.ndarray | None, str]: The raw map, or None and why
+        ``src`` is not a valid label file.
+    """
+    folder = INPUTS[kind][0]
+    use = f'use {folder}/ of SiftFlowDataset.zip'
+    try:
+        mat = loadmat(src)
+    except Exception as err:  # scipy raises several types
+        return None, (f'cannot read {src} ({err}): a damaged file; replace '
+                      'it from SiftFlowDataset.zip')
+    if 'S' not in mat:
+        fields = sorted(k for k in mat if not k.startswith('__'))
+        return None, (f'{src} has no S (its fields: '
+                      f'{", ".join(fields) or "none"}): not a SIFT Flow '
+                      f'label file; {use}')
+    raw = np.asarray(mat['S'])
+    if raw.ndim != 2 or raw.size == 0 or raw.dtype.kind not in 'uif':
+        return None, (f'{src}: S is not a label map (shape {raw.shape}, '
+                      f'{raw.dtype}); {use}')
+    low, high = RAW_RANGE[kind]
+    values = np.unique(raw)
+    valid = (values >= low) & (values <= high)
+    if raw.dtype.kind == 'f':
+        valid &= np.isfinite(values) & (values == np.round(values))
+    bad = values[~valid]
+    if bad.size:
+        return None, (f'{src} holds values outside {low}..{high} (the '
+                      f'{kind} labels of SIFT Flow): '
+                      f'{id_sample([_value(v) for v in bad])}; {use}')
+    return raw, ''
+
+
+def reference_label(raw: np.ndarray, kind: str) -> np.ndarray:
+    """The reference's ``load_label`` of a checked raw map.
+
+    Args:
+        raw (np.ndarray): ``S`` as :func:`read_map` returns it.
+        kind (str): ``semantic`` or ``geometric``.
+
+    Returns:
+        np.ndarray: uint8 map, classes from 0, void 255.
+    """
+    label = np.array(raw, copy=True)
+    if kind == 'geometric':
+        label[label == -1] = 0
+    label = label.astype(np.uint8)
+    label -= 1  # classes from 0, void (0) wraps to 255
+    return label
+
+
+def convert_labels(job: tuple) -> Optional[str]:
+    """Convert the two ``.mat`` labels of one image to PNGs.
+
+    Both maps are read and checked (values, and their size against the
+    image's) before either PNG is written; PNGs that exist are kept.
+
+    Args:
+        job (tuple): ``(kind, image, semantic .mat, geometric .mat,
+            semantic PNG, geometric PNG)``.
+
+    Returns:
+        str | None: Why the inputs are not valid (nothing is written then),
+        or None once both PNGs exist.
+    """
+    _, image, *sources = job[:4]
+    targets = dict(zip(LABELS, job[4:6]))
+    try:
+        with Image.open(image) as img:
+            width, height = img.size
+    except Exception as err:  # PIL raises several types
+        return (f'cannot read the image {image} ({err}): a damaged file; '
+                'replace it from SiftFlowDataset.zip')
+    labels = {}
+    for kind, src in zip(LABELS, sources):
+        raw, why = read_map(src, kind)
+        if raw is None:
+            return why
+        labels[kind] = (src, raw)
+    for kind, (src, raw) in labels.items():
+        if raw.shape != (height, width):
+            sizes = ', '.join(f'{k} {s} {r.shape[0]}x{r.shape[1]}'
+                              for k, (s, r) in labels.items())
+            return (f'{src}: the {kind} map is {raw.shape[0]}x{raw.shape[1]}'
+                    f' (height x width), its image {image} {height}x{width}'
+                    f' ({sizes}): the files do not belong together; replace '
+                    'them from SiftFlowDataset.zip')
+    for kind, (src, raw) in labels.items():
+        dst = targets[kind]
+        if osp.exists(dst):
+            continue
+        try:
+            with atomic_path(dst, durable=False) as tmp:
+                Image.fromarray(reference_label(raw, kind)).save(
+                    tmp, format='PNG')
+        except Exception as err:
+            raise RuntimeError(f'cannot write {dst} from {src}: '
+                               f'{err}') from err
+    return None
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def find_siftflow_root(siftflow: Path, hint: str = _ZIP_HINT) -> Path:
+    """The folder holding ``Images/`` etc., given the unpacked zip (a
+    missing one is named, with ``hint``)."""
+    for root in (siftflow, siftflow / ZIP_TOP):
+        if (root / 'Images').is_dir():
+            return root
+    raise DataError(f'--siftflow {siftflow} holds neither Images/ nor '
+                    f'{ZIP_TOP}/Images/{hint}')
+
+
+def input_folders(root: Path, hint: str = _ZIP_HINT) -> Dict[str, Path]:
+    """Kind -> the release's folder of that kind of file (a missing one
+    is named, with ``hint``)."""
+    folders = {}
+    for kind, (folder, _) in INPUTS.items():
+        try:
+            folders[kind] = need_dir(root / folder / SUBDIR,
+                                     f'SIFT Flow {kind}')
+        except DataError as err:
+            raise DataError(f'{err}{hint}') from None
+    return folders
+
+
+def read_split(path: Path, split: str) -> List[str]:
+    """Read one of the reference's lists, refusing anything but ids.
+
+    Args:
+        path (Path): ``trainval.txt`` or ``test.txt``.
+        split (str): Its name, for messages.
+
+    Returns:
+        list[str]: The ids, in the list's order.
+
+    Raises:
+        DataError: The list is missing, empty or holds something else.
+    """
+    try:
+        ids = read_ids(path, f'SIFT Flow {split}')
+    except UnicodeDecodeError:
+        raise DataError(f'{path} is not a list of SIFT Flow ids (binary '
+                        f'data); {_LIST_HINT}') from None
+    except DataError as err:
+        raise DataError(f'{err}; {_LIST_HINT}') from None
+    bad = [i for i in ids if not _ID.fullmatch(i)]
+    if bad:
+        raise DataError(f'{path} is not a list of SIFT Flow ids: {len(bad)} '
+                        f'of its {len(ids)} entries are not ids like '
+                        f'coast_arnat59 (e.g. {bad[0][:40]!r}); {_LIST_HINT}')
+    return ids
+
+
+def check_counts(counts: Dict[str, int]) -> List[str]:
+    """Compare split sizes with the reference's when they look official.
+
+    Args:
+        counts (dict): Split -> size found.
+
+    Returns:
+        list[str]: One ``name: expected E, got G`` entry per mismatch
+        (empty for small lists that are clearly not the reference's).
+    """
+    if not any(counts[k] >= v for k, v in OFFICIAL_COUNTS.items()):
+        return []
+    bad = [
+        f'{k}: expected {v}, got {counts[k]}'
+        for k, v in OFFICIAL_COUNTS.items() if counts[k] != v
+    ]
+    if bad:
+        warnings.warn(
+            'the lists look like the SIFT Flow splits of the FCN reference '
+            'but some counts differ (incomplete download or wrong list?): ' +
+            '; '.join(bad),
+            stacklevel=2)
+    return bad
+
+
+# -------------------------------------------------------------- download
+
+
+def _check_list(path: Path, url: str, name: str) -> None:
+    """A downloaded list (no checksum) holds ids only; else it is
+    deleted."""
+    try:
+        read_split(path, name)
+    except DataError:
+        head = path.read_bytes()[:40]
+        path.unlink()
+        raise DataError(f'{url} is not a list of SIFT Flow ids (it starts '
+                        f'{head!r}); it was deleted, check --{name}-url and '
+                        'run again') from None
+
+
+def _zip_has_top(archive: Path) -> bool:
+    """Whether every entry of ``archive`` lies under ``SiftFlowDataset/``
+    (a damaged zip says no: :func:`extract` names the damage)."""
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            names = opened.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return bool(names) and all(
+        n.startswith(f'{ZIP_TOP}/') or n == ZIP_TOP for n in names)
+
+
+def _check_release(folder: Path, archive: Path, url: str) -> None:
+    """The unpacked zip (no checksum) holds what it should."""
+    try:
+        root = find_siftflow_root(folder, hint='')
+        for kind, path in input_folders(root, hint='').items():
+            suffix = INPUTS[kind][1]
+            if not names_in(path, suffix):
+                raise DataError(f'{path} holds no {suffix} files')
+    except DataError as err:
+        raise DataError(f'{err} ({archive.name} from {url} is not the '
+                        'expected archive and has no published checksum: '
+                        f'delete {archive} and {folder}, check '
+                        '--siftflow-url and run again)') from None
+
+
+def fetch_sources(args: argparse.Namespace) -> None:
+    """Download the lists and the release into ``args.download``, unpack
+    it there; point ``args.siftflow`` and ``args.splits`` at them.
+
+    Raises:
+        DownloadError: A download or the extraction failed.
+        DataError: A file (none has a checksum) has the wrong content.
+    """
+    root = Path(args.download)
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ('trainval', 'test', 'siftflow'):  # the small files first
+        source = SOURCES[name]
+        url = getattr(args, f'{name}_url')
+        print(f'{source["filename"]} <- {url}', flush=True)
+        path = download(url, root / source['filename'])
+        if name == 'siftflow':
+            if _zip_has_top(path):
+                folder = extract(path, root, ZIP_TOP)
+            else:  # the folders at the zip's root
+                folder = extract(path, root, ZIP_TOP, ZIP_CONTENT)
+            _check_release(folder, path, url)
+        else:
+            _check_list(path, url, name)
+    args.siftflow, args.splits = str(root / ZIP_TOP), str(root)
+
+
+# ------------------------------------------------------------------ main
+
+
+def _undo(paths: List[str], created: List[Path],
+          folders: Sequence[Path]) -> None:
+    """Remove what a failed run wrote: the files ``paths`` and the new
+    folders ``created``."""
+    for path in paths:
+        if osp.lexists(path):
+            os.remove(path)
+    for folder in folders:
+        clean_partials(folder)
+    for path in reversed(created):
+        try:
+            path.rmdir()
+        except OSError:  # not empty: not only ours
+            pass
+
+
+def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
+    """The command line of ``tools/prepare_siftflow.py``.
+
+    Args:
+        argv (Sequence[str], optional): The arguments; None: ``sys.argv``.
+
+    Returns:
+        dict[str, int]: How many files of each kind (``semantic``,
+        ``geometric``, ``images``, ``splits``) were written.
+
+    Raises:
+        DataError: An input is missing or malformed; nothing of this run
+            is kept.
+        DownloadError: ``--download`` failed.
+    """
+    args = parse_args(argv)
+    if args.download:
+        fetch_sources(args)
+    folders = input_folders(find_siftflow_root(Path(args.siftflow)))
+    files = {
+        kind: names_in(folders[kind], INPUTS[kind][1])
+        for kind in INPUTS
+    }
+    lists = {s: Path(args.splits) / f'{s}.txt' for s in SPLITS}
+    splits = {s: read_split(lists[s], s) for s in SPLITS}
+    test = set(splits['test'])
+    both = [i for i in splits['trainval'] if i in test]
+    if both:
+        raise DataError(f'{len(both)} ids are in both {lists["trainval"]} '
+                        f'and {lists["test"]}: {id_sample(both)}; '
+                        f'{_LIST_HINT}')
+    for split, ids in splits.items():
+        for kind in INPUTS:
+            what = 'image' if kind == 'image' else f'{kind} label'
+            try:
+                require(ids, files[kind], what, folders[kind], lists[split])
+            except DataError as err:
+                raise DataError(f'{err}; unpack SiftFlowDataset.zip '
+                                'completely, or use the reference\'s '
+                                'lists') from None
+    check_counts({k: len(v) for k, v in splits.items()})
+    ids = sorted(set(splits['trainval'] + splits['test']))
+
+    out = Path(args.out)
+    dirs = dict(
+        images=out / 'images',
+        semantic=out / 'semantic',
+        geometric=out / 'geometric')
+    created = _make_dirs(list(dirs.values()))
+    for folder in (out, *dirs.values()):
+        clean_partials(folder)
+    jobs = [('labels', str(files['image'][i]), str(files['semantic'][i]),
+             str(files['geometric'][i]), str(dirs['semantic'] / f'{i}.png'),
+             str(dirs['geometric'] / f'{i}.png')) for i in ids]
+    jobs = [job for job in jobs if not all(map(osp.exists, job[4:]))]
+    fresh = {
+        kind: [job[4 + n] for job in jobs if not osp.lexists(job[4 + n])]
+        for n, kind in enumerate(LABELS)
+    }
+    errors = [
+        e for e in run_jobs(jobs, args.nproc, 'labels', convert_labels) if e
+    ]
+    if errors:
+        _undo(fresh['semantic'] + fresh['geometric'], created,
+              list(dirs.values()))
+        more = (f' ({len(errors) - 1} more bad inputs)'
+                if len(errors) > 1 else '')
+        raise DataError(f'{errors[0]}{more}; nothing of this run was kept')
+    written = {kind: len(paths) for kind, paths in fresh.items()}
+    jobs = pending([('place', str(files['image'][i]),
+                     str(dirs['images'] / f'{i}.jpg'), args.link)
+                    for i in ids])
+    run_jobs(jobs, args.nproc, 'images')
+    written['images'] = len(jobs)
+    written['splits'] = sum(
+        write_split(out / f'{name}.txt', split_ids)
+        for name, split_ids in splits.items())
+    for name, split_ids in splits.items():
+        print(f'{name}: {len(split_ids)} ids')
+    print(f'done: {out} ({written})')
+    return written
