@@ -245,21 +245,33 @@ def test_two_heads_train_with_both_losses_and_stage(staged):
     assert 'Iter(train) [1/1]' in log
 
 
-def test_mmseg_test_tool_scores_and_draws_both_maps(staged, data, tmp_path):
-    run = staged['fcn16s']
-    show = tmp_path / 'show'
-    log = _run(MMSEG_TOOLS / 'test.py', run['config'], run['ckpt'],
-               '--work-dir', tmp_path / 'test', '--show-dir', show,
-               '--cfg-options', *cli(options(run['config'], data, 1)),
-               cwd=ROOT)
+def _scores(log: str) -> dict:
     (line, ) = [
         ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
     ]
+    scores = {}
     for key in ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'geoAcc'):
-        assert re.search(rf'\b{key}: \d', line), key
+        match = re.search(rf'\b{key}: ([\d.]+)', line)
+        assert match, key
+        scores[key] = float(match[1])
     assert 'scored on 30 of 33 classes; excluded: cow, desert, moon' in log
     table = log.split('per class results:', 1)[1]
     assert not re.search(r'\|\s+(cow|desert|moon)\s+\|', table)
+    return scores
+
+
+def test_mmseg_test_tool_scores_and_draws_both_maps(staged, data, tmp_path):
+    run = staged['fcn16s']
+    show = tmp_path / 'show'
+    args = (run['config'], run['ckpt'], '--cfg-options',
+            *cli(options(run['config'], data, 1)))
+    log = _run(MMSEG_TOOLS / 'test.py', *args[:2], '--work-dir',
+               tmp_path / 'test', '--show-dir', show, *args[2:], cwd=ROOT)
+    scores = _scores(log)
+    # the project's tools/test.py gives the same scores
+    log = _run(ROOT / 'tools/test.py', *args[:2], '--work-dir',
+               tmp_path / 'test2', *args[2:], cwd=ROOT)
+    assert _scores(log) == scores
     pictures = sorted(show.rglob('*.png'))
     assert len(pictures) == 2
     # semantic row above geometric row, each ground truth | prediction
