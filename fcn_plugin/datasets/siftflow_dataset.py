@@ -6,6 +6,7 @@ from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
 from .checked_files import CheckedFilesMixin
+from .palettes import pascal_colormap
 
 #: The semantic classes in the reference's order (fcn.berkeleyvision.org
 #: ``data/sift-flow/classes.txt``, 1..33 there, 0..32 here).
@@ -20,21 +21,6 @@ GEO_CLASSES = ('sky', 'horizontal', 'vertical')
 #: Semantic classes that no test image has; the paper's scores leave them
 #: out (``FCNIoUMetric(exclude_classes=...)``).
 ABSENT_FROM_TEST = ('cow', 'desert', 'moon')
-
-
-def _bit_palette(num: int) -> List[List[int]]:
-    """The PASCAL colour map for labels 1..num (bits of the label spread
-    over the high bits of R, G and B)."""
-    out = []
-    for label in range(1, num + 1):
-        rgb = [0, 0, 0]
-        value = label
-        for shift in range(7, -1, -1):
-            for channel in range(3):
-                rgb[channel] |= ((value >> channel) & 1) << shift
-            value >>= 3
-        out.append(rgb)
-    return out
 
 
 class _SiftFlowFiles(BaseSegDataset):
@@ -76,7 +62,8 @@ class FCNSiftFlowDataset(CheckedFilesMixin, _SiftFlowFiles):
 
     METAINFO = dict(
         classes=SIFTFLOW_CLASSES,
-        palette=_bit_palette(len(SIFTFLOW_CLASSES)),
+        # the PASCAL colour map's colours 1..33 (0 is black)
+        palette=pascal_colormap(len(SIFTFLOW_CLASSES) + 1)[1:],
         # sky blue, ground brown, walls red
         geo_classes=GEO_CLASSES,
         geo_palette=[[70, 130, 180], [152, 109, 61], [200, 40, 40]])

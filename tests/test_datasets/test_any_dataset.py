@@ -233,6 +233,26 @@ def run_options(case: Case,
     return options
 
 
+def tiny_run(config: Path, data: Path, iters: int, **extra) -> dict:
+    """Dotted overrides of a tiny run of ``config`` on ``data`` at the
+    images' own size: tiny widths, no workers, ``iters`` iterations with a
+    validation and a checkpoint at the last; ``extra`` on top."""
+    options = dict(tiny_options(config))
+    for loader in LOADERS:
+        options[f'{loader}.dataset.data_root'] = str(data)
+        options[f'{loader}.num_workers'] = 0
+        options[f'{loader}.persistent_workers'] = False
+    options.update({
+        'train_cfg.max_iters': iters,
+        'train_cfg.val_interval': iters,
+        'default_hooks.checkpoint.interval': iters,
+        'default_hooks.logger.interval': 1,
+        'randomness.seed': 0,
+        **extra
+    })
+    return options
+
+
 def cli(options: dict) -> List[str]:
     """``--cfg-options`` values: tuples as ``(a,b)``, None as ``None``."""
     out = []

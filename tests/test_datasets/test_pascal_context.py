@@ -24,28 +24,14 @@ from fcn_plugin.utils.safe_checkpoint import safe_load
 from ..conftest import CONFIGS, randomize
 from ..test_apis.conftest import SIZES, tiny_options
 from ..test_apis.test_mmseg_tools import INFER, MMSEG_TOOLS, _run
-from .test_any_dataset import write_pascal_context
+from .test_any_dataset import cli, tiny_run, write_pascal_context
 
 ROOT = CONFIGS.parent
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
 
 def options(config: Path, data: Path, iters: int, **extra) -> list:
     """``--cfg-options`` of a tiny run of ``config`` on ``data``."""
-    opts = dict(tiny_options(config))
-    for loader in LOADERS:
-        opts[f'{loader}.dataset.data_root'] = str(data)
-        opts[f'{loader}.num_workers'] = 0
-        opts[f'{loader}.persistent_workers'] = False
-    opts.update({
-        'train_cfg.max_iters': iters,
-        'train_cfg.val_interval': iters,
-        'default_hooks.checkpoint.interval': iters,
-        'default_hooks.logger.interval': 1,
-        'randomness.seed': 0,
-        **extra
-    })
-    return [f'{k}={v}' for k, v in opts.items()]
+    return cli(tiny_run(config, data, iters, **extra))
 
 
 @pytest.fixture(scope='module')

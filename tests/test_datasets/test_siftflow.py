@@ -29,42 +29,14 @@ from PIL import Image
 from fcn_plugin.datasets.siftflow_dataset import FCNSiftFlowDataset
 from fcn_plugin.errors import DataFileError
 from ..conftest import CONFIGS
-from ..test_apis.conftest import SIZES, tiny_options
+from ..test_apis.conftest import SIZES
 from ..test_apis.test_mmseg_tools import MMSEG_TOOLS, _run
-from .test_any_dataset import SIZE, write_siftflow
+from .test_any_dataset import SIZE, cli, tiny_run, write_siftflow
 
 ROOT = CONFIGS.parent
-LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 MODERN = CONFIGS / 'fcn8s-atonce_vgg16_1xb8-20k_siftflow-256x256.py'
 #: Training crop of the tiny modern run, (H, W).
 CROP = (24, 32)
-
-
-def options(config: Path, data: Path, iters: int, **extra) -> dict:
-    """Dotted overrides of a tiny run of ``config`` on ``data``."""
-    opts = dict(tiny_options(config))
-    for loader in LOADERS:
-        opts[f'{loader}.dataset.data_root'] = str(data)
-        opts[f'{loader}.num_workers'] = 0
-        opts[f'{loader}.persistent_workers'] = False
-    opts.update({
-        'train_cfg.max_iters': iters,
-        'train_cfg.val_interval': iters,
-        'default_hooks.checkpoint.interval': iters,
-        'default_hooks.logger.interval': 1,
-        'randomness.seed': 0,
-        **extra
-    })
-    return opts
-
-
-def cli(opts: dict) -> list:
-    out = []
-    for key, value in opts.items():
-        if isinstance(value, tuple):
-            value = '(' + ','.join(map(str, value)) + ')'
-        out.append(f'{key}={value}')
-    return out
 
 
 def modern_options(data: Path) -> dict:
@@ -72,7 +44,7 @@ def modern_options(data: Path) -> dict:
     cfg = Config.fromfile(str(MODERN))
     steps = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
     prefix = 'train_dataloader.dataset.pipeline'
-    return options(MODERN, data, 2, **{
+    return tiny_run(MODERN, data, 2, **{
         f'{prefix}.{steps.index("RandomResize")}.scale': (2 * SIZE[1],
                                                           SIZE[0]),
         f'{prefix}.{steps.index("RandomCrop")}.crop_size': CROP,
@@ -84,7 +56,7 @@ def modern_options(data: Path) -> dict:
 def build_dataset(config: Path, data: Path, loader: str, **extra):
     from mmseg.registry import DATASETS
     cfg = Config.fromfile(str(config))
-    cfg.merge_from_dict(options(config, data, 1, **extra))
+    cfg.merge_from_dict(tiny_run(config, data, 1, **extra))
     init_default_scope('mmseg')
     return DATASETS.build(cfg[loader].dataset)
 
@@ -192,7 +164,7 @@ def test_bad_geometric_map_stops_training_in_one_line(data, tmp_path):
     import sys
     root = _broken(data, tmp_path, 'size')
     config = CONFIGS / 'fcn32s_vgg16_siftflow.py'
-    opts = options(config, root, 1)
+    opts = tiny_run(config, root, 1)
     opts['train_dataloader.dataset.ann_file'] = 'test.txt'
     proc = subprocess.run(
         [sys.executable, str(ROOT / 'tools/train.py'), str(config),
@@ -217,9 +189,9 @@ def staged(data, tmp_path_factory) -> dict:
         if load_from:
             extra['load_from'] = out[load_from]['ckpt']
         work = tmp / net
+        opts = cli(tiny_run(config, data, iters, **extra))
         log = _run(ROOT / 'tools/train.py', config, '--work-dir', work,
-                   '--cfg-options', *cli(options(config, data, iters,
-                                                 **extra)), cwd=ROOT)
+                   '--cfg-options', *opts, cwd=ROOT)
         out[net] = dict(config=config, work=work, log=log,
                         ckpt=work / f'iter_{iters}.pth')
     return out
@@ -264,7 +236,7 @@ def test_mmseg_test_tool_scores_and_draws_both_maps(staged, data, tmp_path):
     run = staged['fcn16s']
     show = tmp_path / 'show'
     args = (run['config'], run['ckpt'], '--cfg-options',
-            *cli(options(run['config'], data, 1)))
+            *cli(tiny_run(run['config'], data, 1)))
     log = _run(MMSEG_TOOLS / 'test.py', *args[:2], '--work-dir',
                tmp_path / 'test', '--show-dir', show, *args[2:], cwd=ROOT)
     scores = _scores(log)

@@ -29,14 +29,20 @@ def evaluate(metric, pairs):
     return metric.evaluate(len(pairs))
 
 
-def score_py(pairs, n):
-    """The reference implementation's score.py, in numpy."""
+def histogram(pairs, n):
+    """score.py's ``fast_hist`` summed over the pairs (rows: labels)."""
     hist = np.zeros((n, n))
     for pred, label in pairs:
         a, b = label.flatten(), pred.flatten()
         k = (a >= 0) & (a < n)
         hist += np.bincount(
             n * a[k].astype(int) + b[k], minlength=n**2).reshape(n, n)
+    return hist
+
+
+def score_py(pairs, n):
+    """The reference implementation's score.py, in numpy."""
+    hist = histogram(pairs, n)
     with np.errstate(divide='ignore', invalid='ignore'):
         acc = np.diag(hist).sum() / hist.sum()
         acc_cls = np.nanmean(np.diag(hist) / hist.sum(1))
@@ -168,12 +174,7 @@ def score_py_without(pairs, n, excluded):
     """score.py's formulas on the classes not in ``excluded``: their
     ground-truth rows leave the histogram, a prediction of them stays an
     error of the true class."""
-    hist = np.zeros((n, n))
-    for pred, label in pairs:
-        a, b = label.flatten(), pred.flatten()
-        k = (a >= 0) & (a < n)
-        hist += np.bincount(
-            n * a[k].astype(int) + b[k], minlength=n**2).reshape(n, n)
+    hist = histogram(pairs, n)
     kept = [c for c in range(n) if c not in excluded]
     rows = hist[kept]  # scored pixels only
     tp = hist[kept, kept]

@@ -5,6 +5,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 from PIL import Image
 
+from fcn_plugin.datasets.palettes import pascal_colormap
+
 #: Label value of "void" pixels (object borders, difficult regions).
 VOC_IGNORE_INDEX = 255
 #: Number of VOC classes, background included.
@@ -14,23 +16,14 @@ VOC_NUM_CLASSES = 21
 def voc_palette() -> List[int]:
     """The 256-entry VOC colour map as a flat ``[r, g, b, ...]`` list.
 
-    Index ``i`` spreads its bits over the high bits of R, G and B (the VOC
-    devkit's ``VOClabelcolormap``): 0 is black, 1 is (128, 0, 0), ...,
-    255 (void) is (224, 224, 192).
+    The plugin's :func:`~fcn_plugin.datasets.palettes.pascal_colormap`
+    (the VOC devkit's ``VOClabelcolormap``): 0 is black, 1 is (128, 0, 0),
+    ..., 255 (void) is (224, 224, 192).
 
     Returns:
         list[int]: 768 values, the palette of VOC ``SegmentationClass`` PNGs.
     """
-    palette = []
-    for index in range(256):
-        rgb = [0, 0, 0]
-        code = index
-        for shift in range(7, -1, -1):
-            for channel in range(3):
-                rgb[channel] |= ((code >> channel) & 1) << shift
-            code >>= 3
-        palette.extend(rgb)
-    return palette
+    return [value for rgb in pascal_colormap(256) for value in rgb]
 
 
 def _colour_to_index() -> Dict[Tuple[int, int, int], int]:
