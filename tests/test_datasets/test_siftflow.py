@@ -88,12 +88,15 @@ def test_geometric_transforms_keep_the_maps_aligned(data):
     dataset = build_dataset(MODERN, data, 'train_dataloader',
                             **{k: v for k, v in modern_options(data).items()
                                if 'pipeline' in k})
+    np.random.seed(0)  # MMCV's random transforms draw from numpy
     flipped = 0
     for i in range(8):
         sample = dataset[i % len(dataset)]['data_samples']
         sem = sample.gt_sem_seg.data[0]
         geo = sample.gt_geo_seg.data[0]
-        assert tuple(geo.shape) == tuple(sem.shape) == CROP
+        # (a crop of an image resized below the crop size is smaller)
+        assert geo.shape == sem.shape
+        assert all(g <= c for g, c in zip(geo.shape, CROP))
         want = torch.where(sem == 255, sem, sem % 3)
         assert torch.equal(geo, want), i
         flipped += bool(sample.flip)
