@@ -7,15 +7,10 @@ MMSeg's class order by name; MMSeg's own dataset classes read the output.
 ``--download`` is tested against a local HTTP server on 127.0.0.1.
 """
 import hashlib
-import http.server
 import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tarfile
-import threading
 import warnings
 from pathlib import Path
 
@@ -28,12 +23,15 @@ from scipy.io import savemat
 
 from fcn_plugin.datasets.class_orders import CONTEXT_59
 from fcn_tools import download, prepare_context
-from fcn_tools.prepare_voc import DataError
-from .conftest import ROOT
-from .test_prepare_voc import (_assert_one_error_line, _Handler, _leftovers,
-                               _tar_bytes)
+from fcn_tools.prepare_common import DataError
+from .conftest import (ROOT, broken_copy, check_cli_refused, check_kept,
+                       check_refused, check_rerun, check_usage_errors,
+                       download_argv, input_argv, leftovers, run_cli,
+                       serve_moved, tar_bytes)
 
 SCRIPT = ROOT / 'tools/prepare_pascal_context.py'
+#: The input options and the keys of ``sources`` they take.
+INPUTS = {'voc2010': 'voc', 'context': 'context'}
 #: The raw ids of the 59 task classes in the release's ``labels.txt`` (the
 #: ids of MMSeg's converter ``_mapping``, checked below).
 TASK_IDS = {
@@ -130,8 +128,7 @@ def sources(tmp_path_factory):
 
 
 def _argv(src, out, *extra):
-    return ['--voc2010', str(src['voc']), '--context', str(src['context']),
-            '--out', str(out), *extra]
+    return input_argv(src, out, INPUTS, *extra)
 
 
 def _check_output(src, out, train=TRAIN, val=VAL, expected=None):
@@ -217,10 +214,8 @@ def test_mmseg_datasets_read_the_output(sources, prepared, dataset, offset):
 
 def test_cli_two_processes_copy(sources, tmp_path):
     out = tmp_path / 'out'
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), *_argv(sources, out),
-         '--nproc', '2', '--link', 'copy'],
-        capture_output=True, text=True, cwd=str(tmp_path))
+    argv = _argv(sources, out, '--nproc', '2', '--link', 'copy')
+    proc = run_cli(SCRIPT, argv, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert 'train: 4 ids' in proc.stdout and 'val: 3 ids' in proc.stdout
     _check_output(sources, out)
@@ -229,20 +224,12 @@ def test_cli_two_processes_copy(sources, tmp_path):
 
 def test_rerun_writes_nothing_new_and_resumes(sources, tmp_path):
     out = tmp_path / 'out'
-    prepare_context.main(_argv(sources, out, '--link', 'hardlink'))
-    stamps = {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file()}
-    assert prepare_context.main(_argv(sources, out)) == dict(
-        labels=0, images=0, splits=0)
-    for path, stamp in stamps.items():
-        assert path.stat().st_mtime_ns == stamp, path
-    # an interrupted run: a label missing, a temporary file left behind
     lost = out / 'VOC2010/SegmentationClassContext' / f'{VAL[1]}.png'
-    lost.unlink()
-    (lost.parent / f'.{lost.name}.1a2b.tmp').write_bytes(b'\x89PNG')
-    assert prepare_context.main(_argv(sources, out)) == dict(
-        labels=1, images=0, splits=0)
+    again, resumed = check_rerun(prepare_context.main, _argv(sources, out),
+                                 out, lost)
+    assert again == dict(labels=0, images=0, splits=0)
+    assert resumed == dict(labels=1, images=0, splits=0)
     _check_output(sources, out)
-    assert list(out.rglob('.*')) == []
 
 
 def test_official_counts_are_checked():
@@ -350,10 +337,8 @@ def test_without_context_or_labels(sources, tmp_path):
 
 
 def _broken_copy(sources, tmp_path):
-    root = tmp_path / 'src'
-    shutil.copytree(sources['root'], root)
-    return dict(sources, root=root, voc=root / 'VOCdevkit',
-                context=root / 'pascal-context')
+    return broken_copy(sources, tmp_path, voc='VOCdevkit',
+                       context='pascal-context')
 
 
 def _mat(src, name):
@@ -401,9 +386,8 @@ def test_bad_input_is_named_and_nothing_written(sources, tmp_path, damage,
     damage(src)
     out = tmp_path / 'out'
     mat = re.escape(str(src['context'] / 'trainval'))
-    with pytest.raises(DataError, match=message.replace('{mat}', mat + '/.*')):
-        prepare_context.main(_argv(src, out))
-    assert not out.exists()
+    check_refused(prepare_context.main, _argv(src, out), out,
+                  message.replace('{mat}', mat + '/.*'))
 
 
 def test_bad_label_keeps_earlier_output(sources, tmp_path):
@@ -414,12 +398,8 @@ def test_bad_label_keeps_earlier_output(sources, tmp_path):
     for name in VAL:  # two labels to redo, one of them from a bad file
         (labels / f'{name}.png').unlink()
     savemat(_mat(src, VAL[2]), {'LabelMap': np.full((2, 2), 999.)})
-    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
-    with pytest.raises(DataError, match='holds raw id 999, .*nothing of this '
-                       'run was kept'):
-        prepare_context.main(_argv(src, out, '--nproc', '2'))
-    after = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
-    assert after == before
+    check_kept(prepare_context.main, _argv(src, out, '--nproc', '2'), out,
+               'holds raw id 999, .*nothing of this run was kept')
 
 
 def test_cli_reports_bad_label_in_one_line(sources, tmp_path):
@@ -427,24 +407,20 @@ def test_cli_reports_bad_label_in_one_line(sources, tmp_path):
     mat = _mat(src, TRAIN[0])
     savemat(mat, {'Seg': np.ones((2, 2))})
     out = tmp_path / 'out'
-    proc = _run_cli(_argv(src, out, '--nproc', '2'))
-    _assert_one_error_line(
-        proc, f'^error: {re.escape(str(mat))} has no LabelMap '
+    check_cli_refused(
+        SCRIPT, _argv(src, out, '--nproc', '2'), out,
+        f'^error: {re.escape(str(mat))} has no LabelMap '
         r'\(its fields: Seg\): not a PASCAL-Context label file')
-    assert not out.exists()
 
 
 def test_argument_rules(tmp_path, capsys):
-    for argv, needle in (
+    check_usage_errors(prepare_context.main, capsys, [
         (['--download', str(tmp_path), '--voc2010', str(tmp_path)],
          'give either --download or --voc2010'),
         (['--context', str(tmp_path)], '--download DIR to fetch them'),
         (['--voc2010', str(tmp_path), '--context', str(tmp_path),
           '--splits', 'mmseg'], '--splits mmseg keeps'),
-    ):
-        with pytest.raises(SystemExit):
-            prepare_context.main(argv)
-        assert needle in capsys.readouterr().err
+    ])
 
 
 # ---------------------------------------------------------- --download
@@ -456,18 +432,6 @@ def test_sources_are_torchvisions_voc2010():
     source = prepare_context.SOURCES['voc2010']
     assert (source['url'], source['filename'], source['md5']) == (
         record['url'], record['filename'], record['md5'])
-
-
-@pytest.fixture
-def server():
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-    httpd.files, httpd.drop_after, httpd.requests = {}, {}, []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    httpd.url = f'http://127.0.0.1:{httpd.server_address[1]}'
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def _context_tgz(context, skip=()):
@@ -489,38 +453,30 @@ PATHS = dict(voc2010='/voc2010/VOCtrainval_03-May-2010.tar',
 @pytest.fixture(scope='module')
 def archives(sources):
     return {
-        PATHS['voc2010']: _tar_bytes(sources['voc'], 'VOCdevkit', 'w'),
+        PATHS['voc2010']: tar_bytes(sources['voc'], 'VOCdevkit', 'w'),
         PATHS['context']: _context_tgz(sources['context']),
         PATHS['labels59']: (sources['context'] / '59_labels.txt').read_bytes(),
     }
 
 
 def _download_argv(server, archives, root, out, md5=None):
-    argv = ['--download', str(root), '--out', str(out)]
-    for name, path in PATHS.items():
-        argv += [f'--{name}-url', server.url + path]
     digest = hashlib.md5(archives[PATHS['voc2010']]).hexdigest()
-    return argv + ['--voc2010-md5', md5 or digest]
-
-
-def _run_cli(argv):
-    env = {k: v for k, v in os.environ.items() if k != 'FCN_DEBUG'}
-    return subprocess.run([sys.executable, str(SCRIPT), *argv],
-                          capture_output=True, text=True, env=env)
+    return download_argv(server, PATHS, root, out) + [
+        '--voc2010-md5', md5 or digest]
 
 
 def test_download_fetches_checks_unpacks_and_prepares(sources, archives,
                                                       server, tmp_path):
     server.files.update(archives)
     root, out = tmp_path / 'downloads', tmp_path / 'out'
-    proc = _run_cli(_download_argv(server, archives, root, out))
+    proc = run_cli(SCRIPT, _download_argv(server, archives, root, out))
     assert proc.returncode == 0, proc.stderr
     assert 'VOCtrainval_03-May-2010.tar: ' in proc.stderr
     assert 'val: 3 ids' in proc.stdout
     for top in ('VOCdevkit', 'pascal-context'):
         assert (root / top / '.extracted').is_file()
     assert (root / 'pascal-context/labels.txt').is_file()
-    assert _leftovers(root) == []
+    assert leftovers(root) == []
     _check_output(sources, out)
     # a rerun downloads and unpacks nothing again
     served = len(server.requests)
@@ -554,7 +510,7 @@ def test_damaged_annotations_archive_leaves_no_tree(sources, archives,
         prepare_context.main(argv)
     assert (root / 'VOCdevkit/.extracted').is_file()
     assert not (root / 'pascal-context').exists()
-    assert _leftovers(root) == []
+    assert leftovers(root) == []
     assert not out.exists()
     # an incomplete archive (no labels.txt) is refused as well
     (root / 'trainval.tar.gz').unlink()
@@ -564,7 +520,7 @@ def test_damaged_annotations_archive_leaves_no_tree(sources, archives,
                        match='trainval.tar.gz has no labels.txt at its root'):
         prepare_context.main(argv)
     assert not (root / 'pascal-context').exists()
-    assert _leftovers(root) == []
+    assert leftovers(root) == []
     assert not out.exists()
 
 
@@ -584,8 +540,7 @@ def test_wrong_annotations_content_is_named(sources, archives, server,
 
 
 def test_wrong_task_list_is_deleted(archives, server, tmp_path):
-    server.files.update(archives)
-    server.files[PATHS['labels59']] = b'<html>moved</html>\n'
+    serve_moved(server, archives, PATHS['labels59'])
     root = tmp_path / 'downloads'
     with pytest.raises(DataError, match='is not the list of the 59 task '
                        'classes .*deleted, check --labels59-url'):

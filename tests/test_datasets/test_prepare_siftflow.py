@@ -7,11 +7,8 @@ layer (``siftflow_layers.py``, ``load_label``) computes them.
 the miniature as a zip file.
 """
 import io
-import os
 import re
 import shutil
-import subprocess
-import sys
 import warnings
 import zipfile
 
@@ -22,14 +19,15 @@ from PIL import Image
 from scipy.io import savemat
 
 from fcn_tools import download, prepare_siftflow
-from fcn_tools.prepare_voc import DataError
-from . import test_prepare_voc
-from .conftest import ROOT
-from .test_prepare_voc import _assert_one_error_line, _leftovers, _tar_bytes
+from fcn_tools.prepare_common import DataError
+from .conftest import (ROOT, broken_copy, check_cli_refused, check_kept,
+                       check_refused, check_rerun, check_usage_errors,
+                       download_argv, input_argv, leftovers, serve_moved,
+                       tar_bytes)
 
 SCRIPT = ROOT / 'tools/prepare_siftflow.py'
-#: The local HTTP server of the VOC tests (a fixture).
-server = test_prepare_voc.server
+#: The input options and the keys of ``sources`` they take.
+INPUTS = {'siftflow': 'release', 'splits': 'lists'}
 SUB = 'spatial_envelope_256x256_static_8outdoorcategories'
 TRAINVAL = ['forest_for121', 'tallbuilding_a812069', 'street_bost64',
             'coast_arnat59']
@@ -100,8 +98,7 @@ def sources(tmp_path_factory):
 
 
 def _argv(src, out, *extra):
-    return ['--siftflow', str(src['release']), '--splits', str(src['lists']),
-            '--out', str(out), *extra]
+    return input_argv(src, out, INPUTS, *extra)
 
 
 def _check_output(src, out):
@@ -148,6 +145,16 @@ def test_labels_and_splits_follow_the_reference(sources, prepared):
         assert values.tolist() == list(range(count)) + [255]
 
 
+def test_rerun_writes_nothing_new_and_resumes(sources, tmp_path):
+    out = tmp_path / 'out'
+    lost = out / 'geometric' / f'{TRAINVAL[2]}.png'
+    again, resumed = check_rerun(prepare_siftflow.main, _argv(sources, out),
+                                 out, lost)
+    assert again == dict(semantic=0, geometric=0, images=0, splits=0)
+    assert resumed == dict(semantic=0, geometric=1, images=0, splits=0)
+    _check_output(sources, out)
+
+
 def test_two_processes_copy(sources, tmp_path, capsys):
     out = tmp_path / 'out'
     prepare_siftflow.main(
@@ -156,24 +163,6 @@ def test_two_processes_copy(sources, tmp_path, capsys):
     assert 'trainval: 4 ids' in stdout and 'test: 2 ids' in stdout
     _check_output(sources, out)
     assert not (out / 'images' / f'{TEST[0]}.jpg').is_symlink()
-
-
-def test_rerun_writes_nothing_new_and_resumes(sources, tmp_path):
-    out = tmp_path / 'out'
-    prepare_siftflow.main(_argv(sources, out, '--link', 'hardlink'))
-    stamps = {p: p.stat().st_mtime_ns for p in out.rglob('*') if p.is_file()}
-    assert prepare_siftflow.main(_argv(sources, out)) == dict(
-        semantic=0, geometric=0, images=0, splits=0)
-    for path, stamp in stamps.items():
-        assert path.stat().st_mtime_ns == stamp, path
-    # an interrupted run: a label missing, a temporary file left behind
-    lost = out / 'geometric' / f'{TRAINVAL[2]}.png'
-    lost.unlink()
-    (lost.parent / f'.{lost.name}.1a2b.tmp').write_bytes(b'\x89PNG')
-    assert prepare_siftflow.main(_argv(sources, out)) == dict(
-        semantic=0, geometric=1, images=0, splits=0)
-    _check_output(sources, out)
-    assert list(out.rglob('.*')) == []
 
 
 def test_release_in_a_top_folder(sources, tmp_path):
@@ -209,10 +198,7 @@ def test_reference_lists_are_ids():
 
 
 def _broken_copy(sources, tmp_path):
-    root = tmp_path / 'src'
-    shutil.copytree(sources['root'], root)
-    return dict(sources, root=root, release=root / 'release',
-                lists=root / 'lists')
+    return broken_copy(sources, tmp_path, release='release', lists='lists')
 
 
 def _mat(src, kind, name):
@@ -287,9 +273,8 @@ def test_bad_input_is_named_and_nothing_written(sources, tmp_path, damage,
     out = tmp_path / 'out'
     folders = {kind: re.escape(str(src['release'] / folder / SUB))
                for kind, folder in FOLDERS.items()}
-    with pytest.raises(DataError, match=message.format(**folders)):
-        prepare_siftflow.main(_argv(src, out))
-    assert not out.exists()
+    check_refused(prepare_siftflow.main, _argv(src, out), out,
+                  message.format(**folders))
 
 
 def test_bad_label_keeps_earlier_output(sources, tmp_path):
@@ -300,18 +285,9 @@ def test_bad_label_keeps_earlier_output(sources, tmp_path):
         (out / 'semantic' / f'{name}.png').unlink()
     (out / 'geometric' / f'{TRAINVAL[0]}.png').unlink()
     savemat(_mat(src, 'geometric', TEST[1]), {'S': np.full((2, 2), 9.)})
-    before = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
-    with pytest.raises(DataError, match=r'holds values outside -1..3 .*: 9;'
-                       '.*nothing of this run was kept'):
-        prepare_siftflow.main(_argv(src, out, '--nproc', '2'))
-    after = {p: p.read_bytes() for p in out.rglob('*') if p.is_file()}
-    assert after == before
-
-
-def _run_cli(argv):
-    env = {k: v for k, v in os.environ.items() if k != 'FCN_DEBUG'}
-    return subprocess.run([sys.executable, str(SCRIPT), *argv],
-                          capture_output=True, text=True, env=env)
+    check_kept(prepare_siftflow.main, _argv(src, out, '--nproc', '2'), out,
+               r'holds values outside -1..3 .*: 9;.*nothing of this run was '
+               'kept')
 
 
 def test_cli_reports_bad_label_in_one_line(sources, tmp_path):
@@ -319,25 +295,21 @@ def test_cli_reports_bad_label_in_one_line(sources, tmp_path):
     mat = _mat(src, 'geometric', TEST[0])
     savemat(mat, {'S': np.array([[1., -3.]])})
     out = tmp_path / 'out'
-    proc = _run_cli(_argv(src, out))
-    _assert_one_error_line(
-        proc, f'^error: {re.escape(str(mat))} holds values outside -1..3 '
+    check_cli_refused(
+        SCRIPT, _argv(src, out), out,
+        f'^error: {re.escape(str(mat))} holds values outside -1..3 '
         r'\(the geometric labels of SIFT Flow\): -3; use GeoLabels/ of '
         'SiftFlowDataset.zip; nothing of this run was kept$')
-    assert not out.exists()
 
 
 def test_argument_rules(tmp_path, capsys):
-    for argv, needle in (
+    check_usage_errors(prepare_siftflow.main, capsys, [
         (['--download', str(tmp_path), '--siftflow', str(tmp_path)],
          'give either --download or --siftflow and --splits'),
         (['--siftflow', str(tmp_path)], '--download DIR to fetch them'),
         (['--download', str(tmp_path), '--nproc', '0'],
          '--nproc must be at least 1'),
-    ):
-        with pytest.raises(SystemExit):
-            prepare_siftflow.main(argv)
-        assert needle in capsys.readouterr().err
+    ])
 
 
 # ------------------------------------------------------- zip extraction
@@ -371,7 +343,7 @@ def test_extract_zip_and_tar_alike(sources, tmp_path):
     release = sources['release']
     want = _tree(release)
     for name, data, inner in (
-        ('top.tar.gz', _tar_bytes(release, 'data', 'w:gz'), None),
+        ('top.tar.gz', tar_bytes(release, 'data', 'w:gz'), None),
         ('top.zip', _zip_bytes(release, 'data'), None),
         ('flat.zip', _zip_bytes(release), ('Images', 'GeoLabels')),
     ):
@@ -381,7 +353,7 @@ def test_extract_zip_and_tar_alike(sources, tmp_path):
         got = _tree(download.extract(root / name, root, 'data', inner))
         assert got.pop('.extracted') == f'{name}\n'.encode()
         assert got == want
-        assert _leftovers(root) == []
+        assert leftovers(root) == []
     bad = tmp_path / 'bad'
     bad.mkdir()
     for name, data, inner, message in (
@@ -419,10 +391,7 @@ def archives(sources):
 
 
 def _download_argv(server, root, out):
-    argv = ['--download', str(root), '--out', str(out)]
-    for name, path in PATHS.items():
-        argv += [f'--{name}-url', server.url + path]
-    return argv
+    return download_argv(server, PATHS, root, out)
 
 
 def test_download_fetches_checks_unpacks_and_prepares(
@@ -469,7 +438,7 @@ def test_damaged_or_wrong_zip_leaves_no_tree(sources, archives, server,
                        'SiftFlowDataset.zip.*delete it and run again'):
         prepare_siftflow.main(argv)
     assert not (root / 'SiftFlowDataset').exists()
-    assert _leftovers(root) == []
+    assert leftovers(root) == []
     assert not out.exists()
     # no checksum: an archive with other content is found by its content
     for data, error, message in (
@@ -487,13 +456,12 @@ def test_damaged_or_wrong_zip_leaves_no_tree(sources, archives, server,
         server.files[PATHS['siftflow']] = data
         with pytest.raises(error, match=message):
             prepare_siftflow.main(argv)
-        assert _leftovers(root) == []
+        assert leftovers(root) == []
         assert not out.exists()
 
 
 def test_a_list_that_is_not_ids_is_deleted(archives, server, tmp_path):
-    server.files.update(archives)
-    server.files[PATHS['test']] = b'<html>moved</html>\n'
+    serve_moved(server, archives, PATHS['test'])
     root = tmp_path / 'downloads'
     with pytest.raises(DataError, match=r'/fcn/test.txt is not a list of '
                        r"SIFT Flow ids \(it starts b'<html>moved.*deleted, "

@@ -5,17 +5,11 @@ and SBD release.
 serves the miniature tree packed as the official archives.
 """
 import hashlib
-import http.server
-import io
 import os
 import re
 import resource
 import shutil
 import signal
-import subprocess
-import sys
-import tarfile
-import threading
 import warnings
 
 import numpy as np
@@ -26,9 +20,15 @@ from scipy.io import loadmat
 from fcn_tools import download, prepare_voc
 from fcn_tools.synthetic import make_synthetic_sbd, make_synthetic_voc
 from fcn_tools.voc_palette import read_label_indices, voc_palette
-from .conftest import ROOT
+from .conftest import (ROOT, assert_one_error_line, broken_copy,
+                       check_cli_refused, check_refused, check_usage_errors,
+                       download_argv, input_argv, leftovers, run_cli,
+                       serve_moved, tar_bytes)
 
+SCRIPT = ROOT / 'tools/prepare_voc.py'
 SIZE = (21, 27)
+#: The input options and the keys of ``sources`` they take.
+INPUTS = {'voc': 'voc', 'sbd': 'sbd', 'voc2011-val': 'v11'}
 
 
 @pytest.fixture(scope='module')
@@ -66,13 +66,7 @@ def sources(tmp_path_factory):
 
 
 def _argv(src, out, *extra):
-    return [
-        '--voc',
-        str(src['voc']), '--sbd',
-        str(src['sbd']), '--out',
-        str(out), '--voc2011-val',
-        str(src['v11']), *extra
-    ]
+    return input_argv(src, out, INPUTS, *extra)
 
 
 def _expected_splits(src):
@@ -129,14 +123,7 @@ def _check_output(src, out):
 
 def test_cli_two_processes(sources, tmp_path):
     out = tmp_path / 'out'
-    proc = subprocess.run([
-        sys.executable,
-        str(ROOT / 'tools/prepare_voc.py'),
-        *_argv(sources, out, '--nproc', '2')
-    ],
-                          capture_output=True,
-                          text=True,
-                          cwd=str(tmp_path))
+    proc = _run_cli(_argv(sources, out, '--nproc', '2'), cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert 'seg11valid: 2 ids' in proc.stdout
     _check_output(sources, out)
@@ -167,12 +154,11 @@ def test_copy_mode_and_rerun_skips_finished_files(sources, tmp_path):
     for path, stamp in stamps.items():
         assert path.stat().st_mtime_ns == stamp, path
     _check_output(sources, out)
-    leftovers = [p for p in out.rglob('.*')]
-    assert leftovers == []
+    assert list(out.rglob('.*')) == []
 
 
 def test_without_voc2011_list_warns_and_skips_seg11valid(sources, tmp_path):
-    argv = _argv(sources, tmp_path)[:-2]
+    argv = input_argv(sources, tmp_path, dict(voc='voc', sbd='sbd'))
     with pytest.warns(UserWarning, match='voc2011-val'):
         prepare_voc.main(argv)
     sets = tmp_path / 'VOC2012/ImageSets/Segmentation'
@@ -199,18 +185,6 @@ def test_official_counts_are_checked():
             dict(train=['a'] * 6)) == []
 
 
-def _broken_copy(sources, tmp_path):
-    """A private copy of the sources to damage."""
-    root = tmp_path / 'src'
-    shutil.copytree(sources['root'], root)
-    return dict(
-        sources,
-        root=root,
-        voc=root / 'VOCdevkit',
-        sbd=root / 'benchmark_RELEASE',
-        v11=root / 'voc2011_val.txt')
-
-
 @pytest.mark.parametrize('damage, message', [
     (lambda s: shutil.rmtree(s['voc'] / 'VOC2012'), 'holds neither VOC2012'),
     (lambda s: (s['voc'] / 'VOC2012/ImageSets/Segmentation/val.txt').unlink(),
@@ -230,24 +204,16 @@ def _broken_copy(sources, tmp_path):
 ])
 def test_bad_input_is_named_and_nothing_written(sources, tmp_path, damage,
                                                 message):
-    src = _broken_copy(sources, tmp_path)
+    src = broken_copy(sources, tmp_path, voc='VOCdevkit',
+                      sbd='benchmark_RELEASE', v11='voc2011_val.txt')
     damage(src)
     out = tmp_path / 'out'
-    with pytest.raises(prepare_voc.DataError, match=message):
-        prepare_voc.main(_argv(src, out))
-    assert not out.exists()
+    check_refused(prepare_voc.main, _argv(src, out), out, message)
 
 
 def test_cli_reports_bad_input_in_one_line(sources, tmp_path):
-    proc = subprocess.run([
-        sys.executable,
-        str(ROOT / 'tools/prepare_voc.py'), '--voc',
-        str(tmp_path / 'nowhere'), '--sbd',
-        str(sources['sbd']), '--out',
-        str(tmp_path / 'out')
-    ],
-                          capture_output=True,
-                          text=True)
+    proc = _run_cli(['--voc', str(tmp_path / 'nowhere'), '--sbd',
+                     str(sources['sbd']), '--out', str(tmp_path / 'out')])
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
         f"error: --voc {tmp_path / 'nowhere'} holds neither VOC2012/ nor "
@@ -258,67 +224,14 @@ def test_cli_reports_bad_input_in_one_line(sources, tmp_path):
 # ---------------------------------------------------------- --download
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Serves ``server.files`` with ``Range`` support; a file listed in
-    ``server.drop_after`` is cut off after that many bytes, once."""
-
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        server = self.server
-        server.requests.append((self.path, self.headers.get('Range')))
-        data = server.files.get(self.path)
-        if data is None:
-            self.send_error(404, 'Not Found')
-            return
-        start = 0
-        ranged = self.headers.get('Range')
-        if ranged:
-            start = int(re.fullmatch(r'bytes=(\d+)-', ranged).group(1))
-            if start >= len(data):
-                self.send_error(416, 'Range Not Satisfiable')
-                return
-            self.send_response(206)
-            self.send_header('Content-Range',
-                             f'bytes {start}-{len(data) - 1}/{len(data)}')
-        else:
-            self.send_response(200)
-        self.send_header('Content-Length', str(len(data) - start))
-        self.end_headers()
-        cut = server.drop_after.pop(self.path, None)
-        self.wfile.write(data[start:cut])
-        if cut is not None:
-            self.close_connection = True
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), _Handler)
-    httpd.files, httpd.drop_after, httpd.requests = {}, {}, []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    httpd.url = f'http://127.0.0.1:{httpd.server_address[1]}'
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def _tar_bytes(folder, arcname, mode):
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode=mode) as tar:
-        tar.add(str(folder), arcname=arcname)
-    return buffer.getvalue()
-
-
 @pytest.fixture(scope='module')
 def archives(sources):
     """The sources packed as the official archives are laid out."""
     return {
         '/voc2012/VOCtrainval_11-May-2012.tar':
-        _tar_bytes(sources['voc'], 'VOCdevkit', 'w'),
+        tar_bytes(sources['voc'], 'VOCdevkit', 'w'),
         '/sbd/benchmark.tgz':
-        _tar_bytes(sources['sbd'], 'benchmark_RELEASE', 'w:gz'),
+        tar_bytes(sources['sbd'], 'benchmark_RELEASE', 'w:gz'),
         '/fcn/seg11valid.txt':
         sources['v11'].read_bytes(),
     }
@@ -326,9 +239,7 @@ def archives(sources):
 
 def _download_argv(server, archives, root, out, **md5):
     paths = dict(zip(('voc', 'sbd', 'seg11valid'), archives))
-    argv = ['--download', str(root), '--out', str(out)]
-    for name, path in paths.items():
-        argv += [f'--{name}-url', server.url + path]
+    argv = download_argv(server, paths, root, out)
     for name in ('voc', 'sbd'):
         digest = hashlib.md5(archives[paths[name]]).hexdigest()
         argv += [f'--{name}-md5', md5.get(name, digest)]
@@ -336,28 +247,7 @@ def _download_argv(server, archives, root, out, **md5):
 
 
 def _run_cli(argv, **kwargs):
-    env = dict(os.environ)
-    env.pop('FCN_DEBUG', None)
-    return subprocess.run(
-        [sys.executable, str(ROOT / 'tools/prepare_voc.py'), *argv],
-        capture_output=True,
-        text=True,
-        env=env,
-        **kwargs)
-
-
-def _assert_one_error_line(proc, *needles):
-    assert proc.returncode == 1, proc.stderr
-    assert 'Traceback' not in proc.stderr
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith('error: '), proc.stderr
-    for needle in needles:
-        assert re.search(needle, last), (needle, last)
-
-
-def _leftovers(root):
-    return sorted(p.name for p in root.iterdir()
-                  if p.name.endswith(('.part', '.extracting')))
+    return run_cli(SCRIPT, argv, **kwargs)
 
 
 def test_download_fetches_checks_unpacks_and_prepares(sources, archives,
@@ -371,7 +261,7 @@ def test_download_fetches_checks_unpacks_and_prepares(sources, archives,
     assert 'seg11valid: 2 ids' in proc.stdout
     for top in ('VOCdevkit', 'benchmark_RELEASE'):
         assert (root / top / '.extracted').is_file()
-    assert _leftovers(root) == []
+    assert leftovers(root) == []
     _check_output(sources, out)
     # a rerun downloads and unpacks nothing again
     served = len(server.requests)
@@ -390,7 +280,7 @@ def test_download_resumes_after_a_broken_connection(sources, archives, server,
     root, out = tmp_path / 'downloads', tmp_path / 'out'
     argv = _download_argv(server, archives, root, out)
     first = _run_cli(argv)
-    _assert_one_error_line(first, 'broke off', 'run again to resume')
+    assert_one_error_line(first, 'broke off', 'run again to resume')
     part = root / 'VOCtrainval_11-May-2012.tar.part'
     assert part.stat().st_size == half
     assert not (root / 'VOCdevkit').exists()
@@ -409,11 +299,11 @@ def test_wrong_checksum_is_deleted_and_nothing_unpacked(
     root, out = tmp_path / 'downloads', tmp_path / 'out'
     proc = _run_cli(
         _download_argv(server, archives, root, out, sbd='0' * 32))
-    _assert_one_error_line(proc, 'benchmark.tgz has MD5 [0-9a-f]{32}, '
-                           'expected 0{32}', 'run again')
+    assert_one_error_line(proc, 'benchmark.tgz has MD5 [0-9a-f]{32}, '
+                          'expected 0{32}', 'run again')
     assert not (root / 'benchmark.tgz').exists()
     assert not (root / 'benchmark_RELEASE').exists()
-    assert _leftovers(root) == []
+    assert leftovers(root) == []
     assert not out.exists()
 
 
@@ -426,19 +316,16 @@ def test_missing_file_on_the_server(archives, server, tmp_path, path,
     server.files.update(archives)
     del server.files[path]
     root, out = tmp_path / 'downloads', tmp_path / 'out'
-    proc = _run_cli(_download_argv(server, archives, root, out))
-    _assert_one_error_line(proc, f'cannot download .*{re.escape(path)}',
-                           message)
-    assert not out.exists()
+    check_cli_refused(SCRIPT, _download_argv(server, archives, root, out),
+                      out, f'cannot download .*{re.escape(path)}', message)
 
 
 def test_not_an_id_list(archives, server, tmp_path):
-    server.files.update(archives)
-    server.files['/fcn/seg11valid.txt'] = b'<html>moved</html>\n'
+    serve_moved(server, archives, '/fcn/seg11valid.txt')
     root = tmp_path / 'downloads'
     proc = _run_cli(
         _download_argv(server, archives, root, tmp_path / 'out'))
-    _assert_one_error_line(proc, 'is not a list of VOC ids')
+    assert_one_error_line(proc, 'is not a list of VOC ids')
     assert not (root / 'seg11valid.txt').exists()
 
 
@@ -451,17 +338,17 @@ def test_damaged_archive_leaves_no_tree(archives, server, tmp_path):
     argv = _download_argv(server, archives, root, tmp_path / 'out')
     argv[argv.index('--sbd-md5') + 1] = hashlib.md5(damaged).hexdigest()
     proc = _run_cli(argv)
-    _assert_one_error_line(proc, 'cannot extract .*benchmark.tgz',
-                           'delete it')
+    assert_one_error_line(proc, 'cannot extract .*benchmark.tgz',
+                          'delete it')
     assert (root / 'VOCdevkit/.extracted').is_file()
     assert not (root / 'benchmark_RELEASE').exists()
-    assert _leftovers(root) == []
+    assert leftovers(root) == []
     # a folder not made by a complete extraction is never taken as one
     (root / 'benchmark_RELEASE/dataset').mkdir(parents=True)
     server.files[tgz] = archives[tgz]
     (root / 'benchmark.tgz').unlink()
     proc = _run_cli(_download_argv(server, archives, root, tmp_path / 'out'))
-    _assert_one_error_line(
+    assert_one_error_line(
         proc, 'benchmark_RELEASE exists but is not a complete extraction',
         'move it away')
 
@@ -479,8 +366,8 @@ def test_full_disk_while_downloading(archives, server, tmp_path):
     proc = _run_cli(
         _download_argv(server, archives, root, tmp_path / 'out'),
         preexec_fn=small_files)
-    _assert_one_error_line(proc, f'no space left in {re.escape(str(root))}',
-                           'free some space')
+    assert_one_error_line(proc, f'no space left in {re.escape(str(root))}',
+                          'free some space')
     assert not (root / 'VOCdevkit').exists()
     assert not (root / 'VOCtrainval_11-May-2012.tar').exists()
 
@@ -500,10 +387,8 @@ def test_too_little_free_space_is_found_before_writing(
 
 
 def test_download_excludes_voc_and_sbd(tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        prepare_voc.main(['--download', str(tmp_path), '--voc', str(tmp_path)])
-    assert 'give either --download or --voc and --sbd' in \
-        capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        prepare_voc.main(['--voc', str(tmp_path)])
-    assert '--download DIR' in capsys.readouterr().err
+    check_usage_errors(prepare_voc.main, capsys, [
+        (['--download', str(tmp_path), '--voc', str(tmp_path)],
+         'give either --download or --voc and --sbd'),
+        (['--voc', str(tmp_path)], '--download DIR'),
+    ])

@@ -55,7 +55,6 @@ records it), the annotations ``trainval.tar.gz`` and ``59_labels.txt``
 """
 import argparse
 import os
-import os.path as osp
 import re
 import warnings
 from pathlib import Path
@@ -63,15 +62,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
-from scipy.io import loadmat
 
 from fcn_plugin.datasets.class_orders import (CONTEXT_59, PASCAL_CONTEXT,
                                               dataset_meta)
 from fcn_plugin.utils.atomic_io import atomic_path
-from .download import COMPLETE_STAMP, download, extract
-from .prepare_voc import (LINK_MODES, DataError, clean_partials, id_sample,
-                          names_in, need_dir, pending, read_ids, require,
-                          run_jobs, write_split)
+from .download import COMPLETE_STAMP, extract
+from .prepare_common import (DataError, add_common_args, add_job_args,
+                             archive_content, clean_partials, compare_counts,
+                             deleted_download, download_sources,
+                             find_voc_folder, finish, format_value, id_sample,
+                             job_errors, make_dirs, names_in, need_dir,
+                             parse_and_fetch, parse_tool_args, pending,
+                             place_files, read_ids, read_mat_map, require,
+                             run_jobs, undo, whole_in)
 
 #: Sizes of the reference's splits (VOC2010 ``ImageSets/Main``).
 OFFICIAL_COUNTS = dict(train=4998, val=5105)
@@ -80,6 +83,9 @@ MMSEG_COUNTS = dict(train=4996, val=5104)
 #: How many classes a PNG may hold (MMSeg's 60, 0 = background).
 NUM_CLASSES = len(PASCAL_CONTEXT.caffe_classes)
 SPLITS = ('train', 'val')
+#: Whose split lists ``--splits`` writes: the reference's, or (MMSeg's
+#: converter layout only) those of MMSeg's converter.
+SPLIT_SOURCES = ('reference', 'mmseg')
 #: What ``--download`` fetches: the VOC2010 archive with URL (the Oxford
 #: VOC server's mirror) and MD5 as torchvision's ``VOCSegmentation``
 #: records them; the PASCAL-Context annotations and task class list from
@@ -112,7 +118,9 @@ _PNG_MODES = ('L', 'P', 'I', 'I;16')
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    """The options of ``tools/prepare_pascal_context.py``."""
+    """The options of ``tools/prepare_pascal_context.py``; ``labels59``
+    (the task class list of ``--download``) is None until
+    :func:`fetch_sources` sets it."""
     parser = argparse.ArgumentParser(
         description='Prepare PASCAL-Context (59 classes, the FCN reference\'s '
         'mapping and splits) in MMSeg\'s layout.')
@@ -125,52 +133,28 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'and labels.txt; 59_labels.txt optional). Without it, the VOC2010 '
         'tree must hold the SegmentationClassContext/ PNGs of MMSeg\'s '
         'converter')
-    parser.add_argument(
-        '--download',
-        metavar='DIR',
-        help='download VOC2010 trainval (MD5-checked), the PASCAL-Context '
-        'trainval.tar.gz and 59_labels.txt (no checksums published: their '
-        'content is checked after download) into DIR (resumable), unpack '
-        'them there and use them as --voc2010 and --context')
-    for name, source in SOURCES.items():
-        parser.add_argument(
-            f'--{name}-url',
-            default=source['url'],
-            help=f'where --download gets {source["filename"]} (a mirror)')
-    parser.add_argument(
-        '--voc2010-md5',
-        default=SOURCES['voc2010']['md5'],
-        help=f'MD5 of {SOURCES["voc2010"]["filename"]} (only for a mirror '
-        'that serves another file)')
-    parser.add_argument(
-        '--out',
-        default='data/VOCdevkit',
-        help='output VOCdevkit folder (VOC2010/ is created in it)')
+    add_common_args(
+        parser,
+        SOURCES,
+        download_help='download VOC2010 trainval (MD5-checked), the '
+        'PASCAL-Context trainval.tar.gz and 59_labels.txt (no checksums '
+        'published: their content is checked after download) into DIR '
+        '(resumable), unpack them there and use them as --voc2010 and '
+        '--context',
+        out='data/VOCdevkit',
+        out_help='output VOCdevkit folder (VOC2010/ is created in it)')
     parser.add_argument(
         '--splits',
-        choices=('reference', 'mmseg'),
+        choices=SPLIT_SOURCES,
         default='reference',
         help='reference: train/val of VOC2010 ImageSets/Main (as the FCN '
         'reference); mmseg: keep the ImageSets/SegmentationContext lists '
         'of MMSeg\'s converter (only without --context)')
-    parser.add_argument(
-        '--link',
-        choices=LINK_MODES,
-        default='symlink',
-        help='how JPEGImages (and existing PNG labels) reuse the inputs')
-    parser.add_argument(
-        '--nproc', type=int, default=1, help='number of worker processes')
-    args = parser.parse_args(argv)
-    if args.nproc < 1:
-        parser.error(f'--nproc must be at least 1, got {args.nproc}')
-    if args.download:
-        if args.voc2010 or args.context:
-            parser.error('--download DIR gets --voc2010 and --context '
-                         'itself; give either --download or --voc2010 '
-                         '(and --context)')
-    elif not args.voc2010:
-        parser.error('give --voc2010 (and --context), or --download DIR to '
-                     'fetch them')
+    add_job_args(parser,
+                 'how JPEGImages (and existing PNG labels) reuse the inputs')
+    args = parse_tool_args(parser, argv, ('voc2010', 'context'),
+                           '--voc2010 (and --context)',
+                           required=('voc2010', ))
     if args.splits == 'mmseg' and (args.context or args.download):
         parser.error('--splits mmseg keeps the split files of MMSeg\'s '
                      'converter layout: give --voc2010 without --context')
@@ -280,11 +264,6 @@ def label_lut(labels: Path) -> np.ndarray:
     return lut
 
 
-def _value(value) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
 def convert_label(job: tuple) -> Optional[str]:
     """Convert one ``.mat`` label to an MMSeg PNG.
 
@@ -299,29 +278,18 @@ def convert_label(job: tuple) -> Optional[str]:
     """
     _, src, dst, lut_bytes, labels = job
     lut = np.frombuffer(lut_bytes, np.uint8)
-    try:
-        mat = loadmat(src)
-    except Exception as err:  # scipy raises several types
-        return (f'cannot read {src} ({err}): a damaged file; replace it '
-                'from trainval.tar.gz')
-    if 'LabelMap' not in mat:
-        fields = sorted(k for k in mat if not k.startswith('__'))
-        return (f'{src} has no LabelMap (its fields: '
-                f'{", ".join(fields) or "none"}): not a PASCAL-Context '
-                'label file; use trainval/ of the PASCAL-Context release')
-    raw = np.asarray(mat['LabelMap'])
-    if raw.ndim != 2 or raw.size == 0 or raw.dtype.kind not in 'uif':
-        return (f'{src}: LabelMap is not a label map (shape {raw.shape}, '
-                f'{raw.dtype}); use trainval/ of the PASCAL-Context release')
+    raw, why = read_mat_map(src, 'LabelMap', 'PASCAL-Context',
+                            'trainval.tar.gz',
+                            'use trainval/ of the PASCAL-Context release')
+    if raw is None:
+        return why
     values = np.unique(raw)
-    valid = (values >= 0) & (values < len(lut))
-    if raw.dtype.kind == 'f':
-        valid &= np.isfinite(values) & (values == np.round(values))
+    valid = whole_in(values, 0, len(lut) - 1)
     known = values[valid].astype(np.int64)
     bad = list(values[~valid]) + list(known[lut[known] == _UNLISTED])
     if bad:
         more = f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''
-        return (f'{src} holds raw id {_value(bad[0])}{more}, which '
+        return (f'{src} holds raw id {format_value(bad[0])}{more}, which '
                 f'{labels} does not list; use the labels.txt of the same '
                 'PASCAL-Context release')
     label = lut[raw.astype(np.int64)]
@@ -367,13 +335,8 @@ def check_png(job: tuple) -> Optional[str]:
 
 def find_voc2010_root(voc: Path) -> Path:
     """The VOC2010 folder given a VOCdevkit or VOC2010 path."""
-    if (voc / 'VOC2010').is_dir():
-        return voc / 'VOC2010'
-    if (voc / 'JPEGImages').is_dir():
-        return voc
-    raise DataError(f'--voc2010 {voc} holds neither VOC2010/ nor '
-                    'JPEGImages/; pass the VOCdevkit folder of '
-                    'VOCtrainval_03-May-2010')
+    return find_voc_folder(voc, 'VOC2010', '--voc2010',
+                           'VOCtrainval_03-May-2010')
 
 
 def find_context(context: Path) -> Tuple[Path, Path]:
@@ -404,19 +367,9 @@ def check_counts(counts: Dict[str, int], expected: Dict[str, int],
         list[str]: One ``name: expected E, got G`` entry per mismatch
         (empty for small trees that are clearly not the official data).
     """
-    if not any(counts[k] >= v for k, v in expected.items()):
-        return []
-    bad = [
-        f'{k}: expected {v}, got {counts[k]}' for k, v in expected.items()
-        if counts[k] != v
-    ]
-    if bad:
-        warnings.warn(
-            f'{what} look like the official PASCAL-Context data but some '
-            'counts differ (incomplete download or wrong list?): ' +
-            '; '.join(bad),
-            stacklevel=2)
-    return bad
+    return compare_counts(counts, expected,
+                          f'{what} look like the official PASCAL-Context '
+                          'data')
 
 
 def _converter_splits(voc: Path, labels: Dict[str, Path],
@@ -463,10 +416,9 @@ def _check_labels59(path: Path, url: str) -> None:
     try:
         check_task_labels(path)
     except DataError as err:
-        path.unlink()
-        raise DataError(f'{url} is not the list of the 59 task classes '
-                        f'({err}); it was deleted, check --labels59-url and '
-                        'run again') from None
+        raise deleted_download(path, url,
+                               f'the list of the 59 task classes ({err})',
+                               'labels59') from None
 
 
 def fetch_sources(args: argparse.Namespace) -> None:
@@ -477,22 +429,17 @@ def fetch_sources(args: argparse.Namespace) -> None:
         DownloadError: A download, checksum or extraction failed.
         DataError: A file without a checksum has the wrong content.
     """
-    root = Path(args.download)
-    root.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, source in SOURCES.items():
-        url = getattr(args, f'{name}_url')
-        md5 = getattr(args, f'{name}_md5', None)
-        print(f'{source["filename"]} <- {url}', flush=True)
-        path = download(url, root / source['filename'], md5)
+    root, paths = Path(args.download), {}
+    for name, path, url in download_sources(args, SOURCES):
+        top = SOURCES[name]['top']
         if name == 'labels59':
             _check_labels59(path, url)
             paths[name] = path
         elif name == 'context':
-            paths[name] = extract(path, root, source['top'], CONTEXT_CONTENT)
+            paths[name] = extract(path, root, top, CONTEXT_CONTENT)
             _check_context(paths[name], path, url)
         else:
-            paths[name] = voc = extract(path, root, source['top'])
+            paths[name] = voc = extract(path, root, top)
             if not (voc / 'VOC2010').is_dir():  # e.g. VOC2012's VOCdevkit
                 stamp = (voc / COMPLETE_STAMP).read_text().strip()
                 raise DataError(f'{voc} holds no VOC2010/: it was unpacked '
@@ -504,45 +451,14 @@ def fetch_sources(args: argparse.Namespace) -> None:
 
 def _check_context(folder: Path, archive: Path, url: str) -> None:
     """The unpacked annotations (no checksum) hold what they should."""
-    try:
+    with archive_content(folder, archive, url, 'context'):
         trainval, labels = find_context(folder)
         label_lut(labels)
         if not any(name.endswith('.mat') for name in os.listdir(trainval)):
             raise DataError(f'{trainval} holds no .mat labels')
-    except DataError as err:
-        raise DataError(f'{err} ({archive.name} from {url} is not the '
-                        'expected archive and has no published checksum: '
-                        f'delete {archive} and {folder}, check --context-url '
-                        'and run again)') from None
 
 
 # ------------------------------------------------------------------ main
-
-
-def _make_dirs(folders: Sequence[Path]) -> List[Path]:
-    """Create ``folders``; the ones created, parents first."""
-    created: List[Path] = []
-    for folder in folders:
-        missing, path = [], folder
-        while not path.exists():
-            missing.append(path)
-            path = path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        created += reversed(missing)
-    return created
-
-
-def _undo(jobs: List[tuple], created: List[Path], folder: Path) -> None:
-    """Remove what a failed run wrote: its jobs' outputs and new folders."""
-    for job in jobs:
-        if osp.lexists(job[2]):
-            os.remove(job[2])
-    clean_partials(folder)
-    for path in reversed(created):
-        try:
-            path.rmdir()
-        except OSError:  # not empty: not only ours
-            pass
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
@@ -560,9 +476,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
             is kept.
         DownloadError: ``--download`` failed.
     """
-    args = parse_args(argv)
-    if args.download:
-        fetch_sources(args)
+    args = parse_and_fetch(argv, parse_args, fetch_sources)
     voc = find_voc2010_root(Path(args.voc2010))
     images = names_in(need_dir(voc / 'JPEGImages', 'VOC2010 image'), '.jpg')
     if args.context:
@@ -598,22 +512,18 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
                 where / f'{split}.txt')
     ids = sorted(set(i for s in SPLITS for i in splits[s]))
     if not args.context:
-        errors = [
-            e for e in run_jobs([('check', str(labels[i])) for i in ids],
-                                args.nproc, 'checking labels', check_png)
-            if e
-        ]
-        if errors:
-            more = (f' ({len(errors) - 1} more bad labels)'
-                    if len(errors) > 1 else '')
-            raise DataError(f'{errors[0]}{more}')
+        error = job_errors(
+            run_jobs([('check', str(labels[i])) for i in ids], args.nproc,
+                     'checking labels', check_png), 'bad labels')
+        if error:
+            raise DataError(error)
 
     out = Path(args.out) / 'VOC2010'
     dirs = dict(
         img=out / 'JPEGImages',
         lbl=out / 'SegmentationClassContext',
         sets=out / 'ImageSets' / 'SegmentationContext')
-    created = _make_dirs(list(dirs.values()))
+    created = make_dirs(list(dirs.values()))
     for folder in dirs.values():
         clean_partials(folder)
     written = {}
@@ -621,31 +531,17 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
         jobs = pending([('context', str(labels[i]),
                          str(dirs['lbl'] / f'{i}.png'), lut.tobytes(),
                          str(labels_txt)) for i in ids])
-        errors = [
-            e for e in run_jobs(jobs, args.nproc,
-                                'SegmentationClassContext', convert_label)
-            if e
-        ]
-        if errors:
-            _undo(jobs, created, dirs['lbl'])
-            more = (f' ({len(errors) - 1} more bad label files)'
-                    if len(errors) > 1 else '')
-            raise DataError(f'{errors[0]}{more}; nothing of this run was '
-                            'kept')
+        error = job_errors(
+            run_jobs(jobs, args.nproc, 'SegmentationClassContext',
+                     convert_label), 'bad label files')
+        if error:
+            undo([job[2] for job in jobs], created, [dirs['lbl']])
+            raise DataError(f'{error}; nothing of this run was kept')
+        written['labels'] = len(jobs)
     else:
-        jobs = pending([('place', str(labels[i]),
-                         str(dirs['lbl'] / f'{i}.png'), args.link)
-                        for i in ids])
-        run_jobs(jobs, args.nproc, 'SegmentationClassContext')
-    written['labels'] = len(jobs)
-    jobs = pending([('place', str(images[i]), str(dirs['img'] / f'{i}.jpg'),
-                     args.link) for i in ids])
-    run_jobs(jobs, args.nproc, 'JPEGImages')
-    written['images'] = len(jobs)
-    written['splits'] = sum(
-        write_split(dirs['sets'] / f'{name}.txt', split_ids)
-        for name, split_ids in splits.items())
-    for name, split_ids in splits.items():
-        print(f'{name}: {len(split_ids)} ids')
-    print(f'done: {out} ({written})')
-    return written
+        written['labels'] = place_files(labels, ids, dirs['lbl'], '.png',
+                                        args.link, args.nproc,
+                                        'SegmentationClassContext')
+    written['images'] = place_files(images, ids, dirs['img'], '.jpg',
+                                    args.link, args.nproc, 'JPEGImages')
+    return finish(splits, dirs['sets'], out, written)

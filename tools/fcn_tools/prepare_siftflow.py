@@ -47,24 +47,24 @@ must hold ids only), unpacks the zip to
 ``/data/siftflow-release/SiftFlowDataset`` and prepares it as above.
 """
 import argparse
-import os
 import os.path as osp
 import re
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from PIL import Image
-from scipy.io import loadmat
 
 from fcn_plugin.utils.atomic_io import atomic_path
-from .download import download, extract
-from .prepare_context import _make_dirs, _value
-from .prepare_voc import (LINK_MODES, DataError, clean_partials, id_sample,
-                          names_in, need_dir, pending, read_ids, require,
-                          run_jobs, write_split)
+from .download import extract
+from .prepare_common import (DataError, add_common_args, add_job_args,
+                             archive_content, clean_partials, compare_counts,
+                             deleted_download, download_sources, finish,
+                             format_value, id_sample, job_errors, make_dirs,
+                             names_in, need_dir, parse_and_fetch,
+                             parse_tool_args, place_files, read_ids,
+                             read_mat_map, require, run_jobs, undo, whole_in)
 
 #: Sizes of the reference's splits.
 OFFICIAL_COUNTS = dict(trainval=2486, test=200)
@@ -126,43 +126,21 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         metavar='DIR',
         help='folder holding the reference\'s trainval.txt and test.txt '
         '(data/sift-flow/ of fcn.berkeleyvision.org; not in the zip)')
-    parser.add_argument(
-        '--download',
-        metavar='DIR',
-        help='download SiftFlowDataset.zip and the reference\'s '
+    add_common_args(
+        parser,
+        SOURCES,
+        download_help='download SiftFlowDataset.zip and the reference\'s '
         'trainval.txt and test.txt into DIR (resumable; no checksums are '
         'published: the zip\'s content is checked after extraction, the '
         'lists must hold ids only), unpack the zip there and use them as '
-        '--siftflow and --splits')
-    for name, source in SOURCES.items():
-        parser.add_argument(
-            f'--{name}-url',
-            default=source['url'],
-            help=f'where --download gets {source["filename"]} (a mirror)')
-    parser.add_argument(
-        '--out',
-        default='data/siftflow',
-        help='output folder (images/, semantic/, geometric/, trainval.txt, '
-        'test.txt)')
-    parser.add_argument(
-        '--link',
-        choices=LINK_MODES,
-        default='symlink',
-        help='how images/ reuses the release\'s JPEGs')
-    parser.add_argument(
-        '--nproc', type=int, default=1, help='number of worker processes')
-    args = parser.parse_args(argv)
-    if args.nproc < 1:
-        parser.error(f'--nproc must be at least 1, got {args.nproc}')
-    if args.download:
-        if args.siftflow or args.splits:
-            parser.error('--download DIR gets --siftflow and --splits '
-                         'itself; give either --download or --siftflow and '
-                         '--splits')
-    elif not (args.siftflow and args.splits):
-        parser.error('give --siftflow and --splits (the unpacked zip and the '
-                     'reference\'s lists), or --download DIR to fetch them')
-    return args
+        '--siftflow and --splits',
+        out='data/siftflow',
+        out_help='output folder (images/, semantic/, geometric/, '
+        'trainval.txt, test.txt)')
+    add_job_args(parser, 'how images/ reuses the release\'s JPEGs')
+    return parse_tool_args(parser, argv, ('siftflow', 'splits'),
+                           '--siftflow and --splits',
+                           ' (the unpacked zip and the reference\'s lists)')
 
 
 # ---------------------------------------------------------------- labels
@@ -179,32 +157,17 @@ def read_map(src: str, kind: str) -> Tuple[Optional[np.ndarray], str]:
         tuple[np.ndarray | None, str]: The raw map, or None and why
         ``src`` is not a valid label file.
     """
-    folder = INPUTS[kind][0]
-    use = f'use {folder}/ of SiftFlowDataset.zip'
-    try:
-        mat = loadmat(src)
-    except Exception as err:  # scipy raises several types
-        return None, (f'cannot read {src} ({err}): a damaged file; replace '
-                      'it from SiftFlowDataset.zip')
-    if 'S' not in mat:
-        fields = sorted(k for k in mat if not k.startswith('__'))
-        return None, (f'{src} has no S (its fields: '
-                      f'{", ".join(fields) or "none"}): not a SIFT Flow '
-                      f'label file; {use}')
-    raw = np.asarray(mat['S'])
-    if raw.ndim != 2 or raw.size == 0 or raw.dtype.kind not in 'uif':
-        return None, (f'{src}: S is not a label map (shape {raw.shape}, '
-                      f'{raw.dtype}); {use}')
+    use = f'use {INPUTS[kind][0]}/ of SiftFlowDataset.zip'
+    raw, why = read_mat_map(src, 'S', 'SIFT Flow', 'SiftFlowDataset.zip', use)
+    if raw is None:
+        return None, why
     low, high = RAW_RANGE[kind]
     values = np.unique(raw)
-    valid = (values >= low) & (values <= high)
-    if raw.dtype.kind == 'f':
-        valid &= np.isfinite(values) & (values == np.round(values))
-    bad = values[~valid]
+    bad = values[~whole_in(values, low, high)]
     if bad.size:
         return None, (f'{src} holds values outside {low}..{high} (the '
                       f'{kind} labels of SIFT Flow): '
-                      f'{id_sample([_value(v) for v in bad])}; {use}')
+                      f'{id_sample([format_value(v) for v in bad])}; {use}')
     return raw, ''
 
 
@@ -340,19 +303,9 @@ def check_counts(counts: Dict[str, int]) -> List[str]:
         list[str]: One ``name: expected E, got G`` entry per mismatch
         (empty for small lists that are clearly not the reference's).
     """
-    if not any(counts[k] >= v for k, v in OFFICIAL_COUNTS.items()):
-        return []
-    bad = [
-        f'{k}: expected {v}, got {counts[k]}'
-        for k, v in OFFICIAL_COUNTS.items() if counts[k] != v
-    ]
-    if bad:
-        warnings.warn(
-            'the lists look like the SIFT Flow splits of the FCN reference '
-            'but some counts differ (incomplete download or wrong list?): ' +
-            '; '.join(bad),
-            stacklevel=2)
-    return bad
+    return compare_counts(
+        counts, OFFICIAL_COUNTS,
+        'the lists look like the SIFT Flow splits of the FCN reference')
 
 
 # -------------------------------------------------------------- download
@@ -365,10 +318,9 @@ def _check_list(path: Path, url: str, name: str) -> None:
         read_split(path, name)
     except DataError:
         head = path.read_bytes()[:40]
-        path.unlink()
-        raise DataError(f'{url} is not a list of SIFT Flow ids (it starts '
-                        f'{head!r}); it was deleted, check --{name}-url and '
-                        'run again') from None
+        raise deleted_download(
+            path, url, f'a list of SIFT Flow ids (it starts {head!r})',
+            name) from None
 
 
 def _zip_has_top(archive: Path) -> bool:
@@ -385,17 +337,12 @@ def _zip_has_top(archive: Path) -> bool:
 
 def _check_release(folder: Path, archive: Path, url: str) -> None:
     """The unpacked zip (no checksum) holds what it should."""
-    try:
+    with archive_content(folder, archive, url, 'siftflow'):
         root = find_siftflow_root(folder, hint='')
         for kind, path in input_folders(root, hint='').items():
             suffix = INPUTS[kind][1]
             if not names_in(path, suffix):
                 raise DataError(f'{path} holds no {suffix} files')
-    except DataError as err:
-        raise DataError(f'{err} ({archive.name} from {url} is not the '
-                        'expected archive and has no published checksum: '
-                        f'delete {archive} and {folder}, check '
-                        '--siftflow-url and run again)') from None
 
 
 def fetch_sources(args: argparse.Namespace) -> None:
@@ -407,12 +354,9 @@ def fetch_sources(args: argparse.Namespace) -> None:
         DataError: A file (none has a checksum) has the wrong content.
     """
     root = Path(args.download)
-    root.mkdir(parents=True, exist_ok=True)
-    for name in ('trainval', 'test', 'siftflow'):  # the small files first
-        source = SOURCES[name]
-        url = getattr(args, f'{name}_url')
-        print(f'{source["filename"]} <- {url}', flush=True)
-        path = download(url, root / source['filename'])
+    # the small files first
+    for name, path, url in download_sources(args, SOURCES,
+                                            ('trainval', 'test', 'siftflow')):
         if name == 'siftflow':
             if _zip_has_top(path):
                 folder = extract(path, root, ZIP_TOP)
@@ -425,22 +369,6 @@ def fetch_sources(args: argparse.Namespace) -> None:
 
 
 # ------------------------------------------------------------------ main
-
-
-def _undo(paths: List[str], created: List[Path],
-          folders: Sequence[Path]) -> None:
-    """Remove what a failed run wrote: the files ``paths`` and the new
-    folders ``created``."""
-    for path in paths:
-        if osp.lexists(path):
-            os.remove(path)
-    for folder in folders:
-        clean_partials(folder)
-    for path in reversed(created):
-        try:
-            path.rmdir()
-        except OSError:  # not empty: not only ours
-            pass
 
 
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
@@ -458,9 +386,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
             is kept.
         DownloadError: ``--download`` failed.
     """
-    args = parse_args(argv)
-    if args.download:
-        fetch_sources(args)
+    args = parse_and_fetch(argv, parse_args, fetch_sources)
     folders = input_folders(find_siftflow_root(Path(args.siftflow)))
     files = {
         kind: names_in(folders[kind], INPUTS[kind][1])
@@ -491,7 +417,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
         images=out / 'images',
         semantic=out / 'semantic',
         geometric=out / 'geometric')
-    created = _make_dirs(list(dirs.values()))
+    created = make_dirs(list(dirs.values()))
     for folder in (out, *dirs.values()):
         clean_partials(folder)
     jobs = [('labels', str(files['image'][i]), str(files['semantic'][i]),
@@ -502,25 +428,13 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
         kind: [job[4 + n] for job in jobs if not osp.lexists(job[4 + n])]
         for n, kind in enumerate(LABELS)
     }
-    errors = [
-        e for e in run_jobs(jobs, args.nproc, 'labels', convert_labels) if e
-    ]
-    if errors:
-        _undo(fresh['semantic'] + fresh['geometric'], created,
-              list(dirs.values()))
-        more = (f' ({len(errors) - 1} more bad inputs)'
-                if len(errors) > 1 else '')
-        raise DataError(f'{errors[0]}{more}; nothing of this run was kept')
+    error = job_errors(
+        run_jobs(jobs, args.nproc, 'labels', convert_labels), 'bad inputs')
+    if error:
+        undo(fresh['semantic'] + fresh['geometric'], created,
+             list(dirs.values()))
+        raise DataError(f'{error}; nothing of this run was kept')
     written = {kind: len(paths) for kind, paths in fresh.items()}
-    jobs = pending([('place', str(files['image'][i]),
-                     str(dirs['images'] / f'{i}.jpg'), args.link)
-                    for i in ids])
-    run_jobs(jobs, args.nproc, 'images')
-    written['images'] = len(jobs)
-    written['splits'] = sum(
-        write_split(out / f'{name}.txt', split_ids)
-        for name, split_ids in splits.items())
-    for name, split_ids in splits.items():
-        print(f'{name}: {len(split_ids)} ids')
-    print(f'done: {out} ({written})')
-    return written
+    written['images'] = place_files(files['image'], ids, dirs['images'],
+                                    '.jpg', args.link, args.nproc, 'images')
+    return finish(splits, out, out, written)

@@ -29,17 +29,21 @@ import importlib.util
 import os
 import os.path as osp
 import re
-import shutil
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 
-from fcn_plugin.utils.atomic_io import atomic_path, atomic_write
+from fcn_plugin.utils.atomic_io import atomic_path
 from fcn_tools.voc_palette import read_label_indices, save_palette_png
-from .download import download, extract
+from .download import extract
+from .prepare_common import (DataError, add_common_args, add_job_args,
+                             clean_partials, compare_counts, deleted_download,
+                             download_sources, find_voc_folder, finish,
+                             names_in, need_dir, parse_and_fetch,
+                             parse_tool_args, pending, place, place_job,
+                             read_ids, require, run_jobs)
 
 #: Split sizes of the full official data.
 OFFICIAL_COUNTS = dict(
@@ -52,7 +56,6 @@ OFFICIAL_COUNTS = dict(
 #: Sizes of the inputs' own lists in the official releases.
 OFFICIAL_INPUTS = dict(
     voc_train=1464, voc_val=1449, sbd_train=8498, sbd_val=2857)
-LINK_MODES = ('symlink', 'hardlink', 'copy')
 #: What ``--download`` fetches: URL and MD5 as torchvision's
 #: ``VOCSegmentation`` / ``SBDataset`` record them (the VOC archive from the
 #: Oxford VOC server's mirror of host.robots.ox.ac.uk), FCN's list from the
@@ -78,12 +81,7 @@ SOURCES = dict(
         md5=None,
         top=None))
 _ID = re.compile(r'\d{4}_\d{6}')
-_SHOWN = 5
 _VOC_AUG = None
-
-
-class DataError(ValueError):
-    """An input tree, list or file is missing or malformed."""
 
 
 def mmseg_voc_aug():
@@ -114,50 +112,23 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='VOCdevkit folder (holding VOC2012/) or the VOC2012 folder')
     parser.add_argument(
         '--sbd', help='SBD benchmark_RELEASE folder (holding dataset/)')
-    parser.add_argument(
-        '--download',
-        metavar='DIR',
-        help='download VOC2012 trainval, SBD and seg11valid.txt into DIR '
-        '(resumable, checksummed), unpack them there and use them as --voc, '
-        '--sbd and --voc2011-val')
-    for name, source in SOURCES.items():
-        parser.add_argument(
-            f'--{name}-url',
-            default=source['url'],
-            help=f'where --download gets {source["filename"]} (a mirror)')
-    for name in ('voc', 'sbd'):
-        parser.add_argument(
-            f'--{name}-md5',
-            default=SOURCES[name]['md5'],
-            help=f'MD5 of {SOURCES[name]["filename"]} (only for a mirror '
-            'that serves another file)')
-    parser.add_argument(
-        '--out',
-        default='data/VOCdevkit',
-        help='output VOCdevkit folder (VOC2012/ is created in it)')
+    add_common_args(
+        parser,
+        SOURCES,
+        download_help='download VOC2012 trainval, SBD and seg11valid.txt '
+        'into DIR (resumable, checksummed), unpack them there and use them as '
+        '--voc, --sbd and --voc2011-val',
+        out='data/VOCdevkit',
+        out_help='output VOCdevkit folder (VOC2012/ is created in it)')
     parser.add_argument(
         '--voc2011-val',
         help='VOC2011 segmentation val list (VOC2011 ImageSets/Segmentation/'
         'val.txt, 1111 ids) or the FCN seg11valid.txt; without it no '
         'seg11valid split is written')
-    parser.add_argument(
-        '--link',
-        choices=LINK_MODES,
-        default='symlink',
-        help='how JPEGImages/SegmentationClass reuse the VOC files')
-    parser.add_argument(
-        '--nproc', type=int, default=1, help='number of worker processes')
-    args = parser.parse_args(argv)
-    if args.nproc < 1:
-        parser.error(f'--nproc must be at least 1, got {args.nproc}')
-    if args.download:
-        if args.voc or args.sbd:
-            parser.error('--download DIR gets --voc and --sbd itself; '
-                         'give either --download or --voc and --sbd')
-    elif not (args.voc and args.sbd):
-        parser.error('give --voc and --sbd (the unpacked data), or '
-                     '--download DIR to fetch them')
-    return args
+    add_job_args(parser,
+                 'how JPEGImages/SegmentationClass reuse the VOC files')
+    return parse_tool_args(parser, argv, ('voc', 'sbd'), '--voc and --sbd',
+                           ' (the unpacked data)')
 
 
 # -------------------------------------------------------------- download
@@ -167,28 +138,23 @@ def _check_id_list(path: Path, url: str) -> None:
     lines = [line.strip() for line in path.read_text().splitlines()]
     bad = [line for line in lines if line and not _ID.fullmatch(line)]
     if bad or not any(lines):
-        path.unlink()
-        raise DataError(f'{url} is not a list of VOC ids (e.g. '
-                        f'{(bad or ["an empty file"])[0][:40]!r}); it was '
-                        'deleted, check --seg11valid-url and run again')
+        sample = (bad or ['an empty file'])[0][:40]
+        raise deleted_download(path, url,
+                               f'a list of VOC ids (e.g. {sample!r})',
+                               'seg11valid')
 
 
 def fetch_sources(args: argparse.Namespace) -> None:
     """Download and unpack the inputs into ``args.download``; point
     ``args.voc``, ``args.sbd`` and ``args.voc2011_val`` at them."""
-    root = Path(args.download)
-    root.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name, source in SOURCES.items():
-        url = getattr(args, f'{name}_url')
-        md5 = getattr(args, f'{name}_md5', None)
-        print(f'{source["filename"]} <- {url}', flush=True)
-        path = download(url, root / source['filename'], md5)
-        if source['top'] is None:
+    root, paths = Path(args.download), {}
+    for name, path, url in download_sources(args, SOURCES):
+        top = SOURCES[name]['top']
+        if top is None:
             _check_id_list(path, url)
             paths[name] = path
         else:
-            paths[name] = extract(path, root, source['top'])
+            paths[name] = extract(path, root, top)
     args.voc, args.sbd = str(paths['voc']), str(paths['sbd'])
     if not args.voc2011_val:
         args.voc2011_val = str(paths['seg11valid'])
@@ -197,57 +163,9 @@ def fetch_sources(args: argparse.Namespace) -> None:
 # ---------------------------------------------------------------- inputs
 
 
-def need_dir(path: Path, what: str) -> Path:
-    """``path``, which must be a folder (``what`` names it in the error)."""
-    if not path.is_dir():
-        raise DataError(f'{what} folder {path} does not exist')
-    return path
-
-
-def read_ids(path: Path, what: str) -> List[str]:
-    """Read a list of image ids (one per line), refusing empty lists."""
-    if not path.is_file():
-        raise DataError(f'{what} list {path} does not exist')
-    ids = [line.strip() for line in path.read_text().splitlines()]
-    ids = list(dict.fromkeys(i for i in ids if i))
-    if not ids:
-        raise DataError(f'{what} list {path} is empty')
-    return ids
-
-
-def names_in(folder: Path, suffix: str) -> Dict[str, Path]:
-    """Id -> path of the files ``<id><suffix>`` in ``folder``."""
-    return {
-        entry.name[:-len(suffix)]: Path(entry.path)
-        for entry in os.scandir(folder)
-        if entry.name.endswith(suffix) and not entry.name.startswith('.')
-    }
-
-
-def id_sample(ids: Sequence[str]) -> str:
-    """The first few of ``ids`` for a message, then ``and N more``."""
-    more = len(ids) - _SHOWN
-    tail = f' and {more} more' if more > 0 else ''
-    return f'{", ".join(ids[:_SHOWN])}{tail}'
-
-
-def require(ids: Sequence[str], available: Dict[str, Path], what: str,
-            where: Path, source: Path) -> None:
-    """Refuse ids of the list ``source`` that ``available`` lacks."""
-    missing = [i for i in ids if i not in available]
-    if missing:
-        raise DataError(f'{len(missing)} ids of {source} have no {what} in '
-                        f'{where}: {id_sample(missing)}')
-
-
 def find_voc_root(voc: Path) -> Path:
     """The VOC2012 folder given a VOCdevkit or VOC2012 path."""
-    if (voc / 'VOC2012').is_dir():
-        return voc / 'VOC2012'
-    if (voc / 'JPEGImages').is_dir():
-        return voc
-    raise DataError(f'--voc {voc} holds neither VOC2012/ nor JPEGImages/; '
-                    'pass the VOCdevkit folder of VOCtrainval_11-May-2012')
+    return find_voc_folder(voc, 'VOC2012', '--voc', 'VOCtrainval_11-May-2012')
 
 
 def find_sbd_root(sbd: Path) -> Path:
@@ -261,20 +179,6 @@ def find_sbd_root(sbd: Path) -> Path:
 
 
 # ------------------------------------------------------------------ jobs
-
-
-def place(src: str, dst: str, mode: str) -> None:
-    """Put ``src`` at ``dst`` (atomically) by one of :data:`LINK_MODES`."""
-    with atomic_path(dst, durable=False) as tmp:
-        if mode == 'symlink':
-            os.symlink(osp.abspath(src), tmp)
-        elif mode == 'hardlink':
-            try:
-                os.link(src, tmp)
-            except OSError:  # other file system: copy instead
-                shutil.copyfile(src, tmp)
-        else:
-            shutil.copyfile(src, tmp)
 
 
 def _index_png(src: str, dst: str, palette: bool) -> None:
@@ -307,10 +211,10 @@ def _sbd_label(src: str, dst: str) -> None:
 def run_job(job: Tuple[str, str, str, str]) -> None:
     """Do one file job: ``(kind, src, dst, link_mode)``."""
     kind, src, dst, mode = job
+    if kind == 'place':
+        return place_job(job)
     try:
-        if kind == 'place':
-            place(src, dst, mode)
-        elif kind == 'voc_label':
+        if kind == 'voc_label':
             _voc_label(src, dst, mode)
         elif kind == 'voc_aug':
             _index_png(src, dst, palette=False)
@@ -318,40 +222,6 @@ def run_job(job: Tuple[str, str, str, str]) -> None:
             _sbd_label(src, dst)
     except Exception as err:
         raise RuntimeError(f'cannot write {dst} from {src}: {err}') from err
-
-
-def clean_partials(folder: Path) -> None:
-    """Remove temporary files an interrupted run left behind."""
-    for entry in folder.glob('.*'):
-        if entry.name.endswith('.tmp') and not entry.is_dir():
-            entry.unlink()
-        elif entry.name.startswith('.partial.') and entry.is_dir():
-            shutil.rmtree(entry)
-
-
-def pending(jobs: List[tuple]) -> List[tuple]:
-    """The jobs whose output (``job[2]``) does not exist yet."""
-    return [job for job in jobs if not osp.exists(job[2])]
-
-
-def run_jobs(jobs: List[tuple],
-             nproc: int,
-             title: str,
-             worker: Callable[[tuple], Any] = run_job) -> List[Any]:
-    """Run ``worker`` (a module-level function) on every job, in ``nproc``
-    processes, with a progress bar; its results in the jobs' order."""
-    if not jobs:
-        return []
-    print(f'{title}: {len(jobs)} files')
-    if nproc == 1 or len(jobs) < 2:
-        return track_progress(worker, jobs)
-    else:
-        return track_parallel_progress(
-            worker,
-            jobs,
-            nproc=min(nproc, len(jobs)),
-            chunksize=max(1, min(64,
-                                 len(jobs) // (4 * nproc))))
 
 
 # ---------------------------------------------------------------- splits
@@ -385,33 +255,13 @@ def check_counts(inputs: Dict[str, int], splits: Dict[str,
         for small trees that are clearly not the official data).
     """
     official = any(inputs[k] >= v for k, v in OFFICIAL_INPUTS.items())
-    if not official:
-        return []
     got = dict(inputs)
     got.update({k: len(v) for k, v in splits.items()})
     expected = dict(OFFICIAL_INPUTS)
     expected.update({k: v for k, v in OFFICIAL_COUNTS.items() if k in got})
-    bad = [
-        f'{k}: expected {v}, got {got[k]}' for k, v in expected.items()
-        if got[k] != v
-    ]
-    if bad:
-        warnings.warn(
-            'the input looks like the official VOC2012/SBD release but '
-            'some counts differ (incomplete download or wrong list?): ' +
-            '; '.join(bad),
-            stacklevel=2)
-    return bad
-
-
-def write_split(path: Path, ids: List[str]) -> bool:
-    """Write a split list atomically unless it holds ``ids`` already;
-    whether it was written."""
-    text = ''.join(f'{i}\n' for i in ids)
-    if path.is_file() and path.read_text() == text:
-        return False
-    atomic_write(path, text)
-    return True
+    return compare_counts(
+        got, expected,
+        'the input looks like the official VOC2012/SBD release', official)
 
 
 # ------------------------------------------------------------------ main
@@ -420,9 +270,7 @@ def write_split(path: Path, ids: List[str]) -> bool:
 def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
     """The command line of ``tools/prepare_voc.py``; how many files of
     each kind were written."""
-    args = parse_args(argv)
-    if args.download:
-        fetch_sources(args)
+    args = parse_and_fetch(argv, parse_args, fetch_sources)
     voc = find_voc_root(Path(args.voc))
     sbd = find_sbd_root(Path(args.sbd))
     sets = voc / 'ImageSets' / 'Segmentation'
@@ -497,12 +345,6 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, int]:
                              ('labels', labels, 'SegmentationClass'),
                              ('aug_labels', aug, 'SegmentationClassAug')):
         todo = pending(jobs)
-        run_jobs(todo, args.nproc, title)
+        run_jobs(todo, args.nproc, title, run_job)
         written[key] = len(todo)
-    written['splits'] = sum(
-        write_split(dirs['sets'] / f'{name}.txt', ids)
-        for name, ids in splits.items())
-    for name, ids in splits.items():
-        print(f'{name}: {len(ids)} ids')
-    print(f'done: {out} ({written})')
-    return written
+    return finish(splits, dirs['sets'], out, written)
