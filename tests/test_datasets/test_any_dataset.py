@@ -253,6 +253,25 @@ def tiny_run(config: Path, data: Path, iters: int, **extra) -> dict:
     return options
 
 
+def train_staged(task: str, data: Path, tmp: Path) -> dict:
+    """``configs/fcn32s_vgg16_{task}.py`` trained two iterations with
+    ``tools/train.py``, then ``fcn16s_vgg16_{task}.py`` one iteration from
+    that checkpoint (its ``load_from``); per net: config, work dir, log,
+    checkpoint."""
+    out = {}
+    for net, load_from, iters in (('fcn32s', None, 2),
+                                  ('fcn16s', 'fcn32s', 1)):
+        config = CONFIGS / f'{net}_vgg16_{task}.py'
+        extra = {'load_from': out[load_from]['ckpt']} if load_from else {}
+        work = tmp / net
+        log = _run(ROOT / 'tools/train.py', config, '--work-dir', work,
+                   '--cfg-options', *cli(tiny_run(config, data, iters,
+                                                  **extra)), cwd=ROOT)
+        out[net] = dict(config=config, work=work, log=log,
+                        ckpt=work / f'iter_{iters}.pth')
+    return out
+
+
 def cli(options: dict) -> List[str]:
     """``--cfg-options`` values: tuples as ``(a,b)``, None as ``None``."""
     out = []

@@ -24,7 +24,7 @@ from fcn_plugin.utils.safe_checkpoint import safe_load
 from ..conftest import CONFIGS, randomize
 from ..test_apis.conftest import SIZES, tiny_options
 from ..test_apis.test_mmseg_tools import INFER, MMSEG_TOOLS, _run
-from .test_any_dataset import cli, tiny_run, write_pascal_context
+from .test_any_dataset import cli, tiny_run, train_staged, write_pascal_context
 
 ROOT = CONFIGS.parent
 
@@ -42,21 +42,8 @@ def data(tmp_path_factory) -> Path:
 @pytest.fixture(scope='module')
 def staged(data, tmp_path_factory) -> dict:
     """FCN-32s trained two iterations, FCN-16s one more from it."""
-    tmp = tmp_path_factory.mktemp('runs')
-    out = {}
-    for net, load_from, iters in (('fcn32s', None, 2),
-                                  ('fcn16s', 'fcn32s', 1)):
-        config = CONFIGS / f'{net}_vgg16_pascal-context-59.py'
-        extra = {}
-        if load_from:
-            extra['load_from'] = out[load_from]['work'] / 'iter_2.pth'
-        work = tmp / net
-        log = _run(ROOT / 'tools/train.py', config, '--work-dir', work,
-                   '--cfg-options', *options(config, data, iters, **extra),
-                   cwd=ROOT)
-        out[net] = dict(config=config, work=work, log=log,
-                        ckpt=work / f'iter_{iters}.pth')
-    return out
+    return train_staged('pascal-context-59', data,
+                        tmp_path_factory.mktemp('runs'))
 
 
 def test_59_class_nets_train_and_stage(staged):

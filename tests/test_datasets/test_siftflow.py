@@ -31,7 +31,7 @@ from fcn_plugin.errors import DataFileError
 from ..conftest import CONFIGS
 from ..test_apis.conftest import SIZES
 from ..test_apis.test_mmseg_tools import MMSEG_TOOLS, _run
-from .test_any_dataset import SIZE, cli, tiny_run, write_siftflow
+from .test_any_dataset import SIZE, cli, tiny_run, train_staged, write_siftflow
 
 ROOT = CONFIGS.parent
 MODERN = CONFIGS / 'fcn8s-atonce_vgg16_1xb8-20k_siftflow-256x256.py'
@@ -183,21 +183,7 @@ def test_bad_geometric_map_stops_training_in_one_line(data, tmp_path):
 @pytest.fixture(scope='module')
 def staged(data, tmp_path_factory) -> dict:
     """Two-headed FCN-32s trained two iterations, FCN-16s one from it."""
-    tmp = tmp_path_factory.mktemp('runs')
-    out = {}
-    for net, load_from, iters in (('fcn32s', None, 2),
-                                  ('fcn16s', 'fcn32s', 1)):
-        config = CONFIGS / f'{net}_vgg16_siftflow.py'
-        extra = {}
-        if load_from:
-            extra['load_from'] = out[load_from]['ckpt']
-        work = tmp / net
-        opts = cli(tiny_run(config, data, iters, **extra))
-        log = _run(ROOT / 'tools/train.py', config, '--work-dir', work,
-                   '--cfg-options', *opts, cwd=ROOT)
-        out[net] = dict(config=config, work=work, log=log,
-                        ckpt=work / f'iter_{iters}.pth')
-    return out
+    return train_staged('siftflow', data, tmp_path_factory.mktemp('runs'))
 
 
 def test_two_heads_train_with_both_losses_and_stage(staged):
