@@ -12,10 +12,15 @@ from mmseg.registry import TRANSFORMS
 from ..errors import DataFileError
 
 #: Where the second map lives: the sample's file key, the results key the
-#: geometric transforms follow, the ``SegDataSample`` field.
+#: geometric transforms follow.
 PATH_KEY = 'geo_map_path'
 MAP_KEY = 'gt_geo_map'
-SAMPLE_FIELD = 'gt_geo_seg'
+#: Its ``SegDataSample`` fields, read by the two-headed segmentor, its
+#: preprocessor, the metric and the visualizer: ground truth, prediction,
+#: logits.
+GT_FIELD = 'gt_geo_seg'
+PRED_FIELD = 'pred_geo_seg'
+LOGITS_FIELD = 'geo_logits'
 
 
 @TRANSFORMS.register_module()
@@ -127,5 +132,5 @@ class PackTwoMapInputs(PackSegInputs):
         if MAP_KEY in results:
             data = to_tensor(results[MAP_KEY][None].astype(np.int64))
             packed['data_samples'].set_data(
-                {SAMPLE_FIELD: PixelData(data=data)})
+                {GT_FIELD: PixelData(data=data)})
         return packed

@@ -8,8 +8,10 @@ from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
+from ..datasets.geo_transforms import GT_FIELD, PRED_FIELD
+
 #: (ground-truth field, prediction field) of the second map.
-GEO_FIELDS = ('gt_geo_seg', 'pred_geo_seg')
+GEO_FIELDS = (GT_FIELD, PRED_FIELD)
 
 
 @VISUALIZERS.register_module()

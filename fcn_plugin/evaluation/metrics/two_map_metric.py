@@ -5,11 +5,8 @@ import torch
 from mmengine.logging import MMLogger, print_log
 from mmseg.registry import METRICS
 
+from ...datasets.geo_transforms import GT_FIELD, PRED_FIELD
 from .fcn_iou_metric import FCNIoUMetric
-
-#: The second map's prediction and ground truth in a ``SegDataSample``.
-PRED_FIELD = 'pred_geo_seg'
-GT_FIELD = 'gt_geo_seg'
 
 
 @METRICS.register_module()

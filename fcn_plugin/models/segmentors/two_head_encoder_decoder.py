@@ -10,6 +10,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig, SampleList,
                          add_prefix)
 from torch import Tensor
 
+from ...datasets.geo_transforms import GT_FIELD, LOGITS_FIELD, PRED_FIELD
+
 
 def merged(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict:
     """``base`` with ``changes`` merged in, nested dicts key by key."""
@@ -20,12 +22,6 @@ def merged(base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict:
         else:
             out[key] = copy.deepcopy(value)
     return out
-
-
-#: The second map's fields in a ``SegDataSample``.
-GT_FIELD = 'gt_geo_seg'
-PRED_FIELD = 'pred_geo_seg'
-LOGITS_FIELD = 'geo_logits'
 
 
 @MODELS.register_module()

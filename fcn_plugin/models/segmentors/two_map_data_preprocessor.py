@@ -6,7 +6,7 @@ from mmengine.structures import PixelData
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
 
-from .two_head_encoder_decoder import GT_FIELD
+from ...datasets.geo_transforms import GT_FIELD
 
 
 @MODELS.register_module()
