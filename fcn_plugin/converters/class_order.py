@@ -35,10 +35,6 @@ from .layers import (HEAD, HEAD_LAYERS, HEADS, TRUNK_NET, VARIANTS, fmt_shape,
 
 #: The key whose first dimension is the number of classes a file scores.
 ROWS_KEY = param_key('score_fr', 'weight')
-#: The BGR mean the releases of an order were trained with, where it is not
-#: the ImageNet one of the Caffe VGG16 (``CAFFE_INPUT``): SIFT Flow's
-#: ``siftflow_layers.py`` subtracts its own.
-RELEASE_MEANS = {'siftflow': [114.578, 115.294, 108.353]}
 
 
 def class_axes(net: str) -> List[Tuple[str, Tuple[int, ...]]]:
@@ -226,7 +222,7 @@ def reorder_classes(state_dict: Mapping[str, torch.Tensor], net: str,
         tuple: (state dict, meta to add, notes). An identity conversion
         (PASCAL VOC) returns the tensors as they are and, for meta, only
         the ``dataset_meta`` (and ``input_mean``, the mean the release was
-        trained with, for an order of :data:`RELEASE_MEANS`); a reordering
+        trained with, for an order that declares ``caffe_mean``); a reordering
         also records ``class_order`` (``release``, ``target``,
         ``dropped``). A file whose row count fits
         no declared order is returned unchanged, with no meta and a note.
@@ -260,8 +256,8 @@ def reorder_classes(state_dict: Mapping[str, torch.Tensor], net: str,
         dataset_meta=dict(dataset_meta(target),
                           **_other_heads_meta(state_dict, heads, target,
                                               src)))
-    if order.name in RELEASE_MEANS:
-        meta['input_mean'] = list(RELEASE_MEANS[order.name])
+    if order.caffe_mean is not None:
+        meta['input_mean'] = list(order.caffe_mean)
     identity = kept == list(range(rows))
     if identity and len(order.targets) == 1:
         # Nothing changed and nothing to choose (PASCAL VOC): the file's

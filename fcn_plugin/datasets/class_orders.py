@@ -10,7 +10,7 @@ converted weights can serve. The converters reorder the score layers from
 it (:func:`class_rows`); the weights hook and the preparation tools name
 classes through it.
 """
-from typing import Dict, List, Mapping, NamedTuple, Tuple
+from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from mmseg.registry import DATASETS
 
@@ -32,6 +32,10 @@ class ClassOrder(NamedTuple):
             its row.
         renames (dict): Reference class name -> the MMSeg dataset's name
             where they differ.
+        caffe_mean (tuple[float], optional): The BGR mean the releases were
+            trained with, where it is not the Caffe VGG16's ImageNet mean
+            (SIFT Flow's ``siftflow_layers.py`` subtracts its own); the
+            converter records it as the file's input.
         caffe_releases (dict): Net -> file name of its released
             ``.caffemodel`` for this benchmark (VOC's are declared by the
             nets themselves, :class:`NetDescription` ``caffe_release``).
@@ -42,6 +46,7 @@ class ClassOrder(NamedTuple):
     targets: Mapping[str, str]
     renames: Mapping[str, str] = {}
     caffe_releases: Mapping[str, str] = {}
+    caffe_mean: Optional[Tuple[float, ...]] = None
 
     def mmseg_name(self, name: str) -> str:
         """The MMSeg dataset's name of a reference class."""
@@ -100,6 +105,7 @@ SIFT_FLOW = ClassOrder(
     # vertical (FCNSiftFlowDataset's geo_classes) in the same order
     caffe_classes=SIFTFLOW_CLASSES,
     targets={'siftflow': 'FCNSiftFlowDataset'},
+    caffe_mean=(114.578, 115.294, 108.353),
     caffe_releases={
         'fcn32s': 'siftflow-fcn32s-heavy.caffemodel',
         'fcn16s': 'siftflow-fcn16s-heavy.caffemodel',
