@@ -1,7 +1,8 @@
 """Read ``.caffemodel`` weights and map them onto the plugin's nets.
 
-Handles the ILSVRC VGG16 model (V1 ``layers``, InnerProduct fc6/fc7), the
-released ``voc-fcn*`` models (V2 ``layer``, Deconvolution upscore layers,
+Handles the ILSVRC VGG16 and ``bvlc_reference_caffenet`` models (V1
+``layers``, InnerProduct fc6/fc7), the released ``voc-fcn*`` models (also
+``fcn-alexnet-pascal``) (V2 ``layer``, Deconvolution upscore layers,
 Scale layers in the at-once net) and the two-head ``siftflow-fcn*`` models
 (each head layer twice, as ``<layer>_sem`` and ``<layer>_geo``) of `FCN
 <https://arxiv.org/abs/1605.06211>`_. Blobs are N x C x H x W like
@@ -19,10 +20,11 @@ import numpy as np
 import torch
 
 from ..errors import WeightFileError
+from ..models.net_table import trunk_layers
 from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
-from .layers import (FIXED_SCALES, HEAD, HEAD_SUFFIXES, NET_TITLES,
-                     SCORE_INPUTS, TRUNK, TRUNK_LAYERS, UPSCORE_KERNELS,
-                     fmt_shape, net_of_layers, param_key, scaled_net)
+from .layers import (ALL_TRUNK_LAYERS, FIXED_SCALES, HEAD, HEAD_SUFFIXES,
+                     NET_TITLES, SCORE_INPUTS, UPSCORE_KERNELS, fmt_shape,
+                     net_of_layers, param_key, scaled_net, trunk_class)
 
 
 @dataclass
@@ -198,7 +200,7 @@ def _two_head_layers(names: Sequence[str],
             f'{path} mixes the head layers of a one-head net '
             f'({", ".join(plain)}) with those of a two-head net '
             f'({", ".join(out)}); a file holds one net')
-    trunk = [n for n in names if n in TRUNK_LAYERS]
+    trunk = [n for n in names if n in ALL_TRUNK_LAYERS]
     held = {head: [base for h, base in out.values() if h == head]
             for head, _ in HEAD_SUFFIXES}
 
@@ -272,11 +274,13 @@ def convert_caffe_net(net: CaffeNet, path: str,
             f'{", ".join(by_name)}), not the requested '
             f'{NET_TITLES[net_name]}')
     # The ImageNet classifier: InnerProduct layers of the trunk (fc6/fc7
-    # in VGG16), convolutions here; and the layer each one follows.
-    kernels = dict(TRUNK.caffe_layers)
-    follows = {name: TRUNK.caffe_layers[i - 1][0]
-               for i, (name, _) in enumerate(TRUNK.caffe_layers)
-               if name in TRUNK.fc_layers}
+    # in VGG16 and CaffeNet), convolutions here; and the layer each one
+    # follows.
+    trunk = trunk_class(net_name)
+    kernels = dict(trunk.caffe_layers)
+    follows = {name: trunk.caffe_layers[i - 1][0]
+               for i, (name, _) in enumerate(trunk.caffe_layers)
+               if name in trunk.fc_layers}
 
     out = OrderedDict()
     notes = []
@@ -292,13 +296,13 @@ def convert_caffe_net(net: CaffeNet, path: str,
         if name in FIXED_SCALES:
             notes.append(_check_scale(layer, path, net_name))
             continue
-        if name in TRUNK.caffe_dropped:
+        if name in trunk.caffe_dropped:
             notes.append(
                 f'{name} ({layer.type}, weight '
                 f'{fmt_shape(layer.blobs[0].shape)}): ImageNet classifier, '
                 'dropped; FCN scores with its own score_fr')
             continue
-        if name in TRUNK_LAYERS or name in SCORE_INPUTS:
+        if name in ALL_TRUNK_LAYERS or name in SCORE_INPUTS:
             kinds = ('Convolution', 'InnerProduct') if name in follows \
                 else ('Convolution', )
             if layer.type not in kinds or len(layer.blobs) != 2:
@@ -350,7 +354,7 @@ def convert_caffe_net(net: CaffeNet, path: str,
             weight, (cout, cin, k, k), where + ' weight', reshape_ok=True)
         out[param_key(layer.name, 'bias')] = _fit(bias, (cout, ),
                                                   where + ' bias')
-    order = [param_key(n, k) for n in TRUNK_LAYERS
+    order = [param_key(n, k) for n in trunk_layers(net_name)
              for k in ('weight', 'bias')]
     ordered = OrderedDict((k, out.pop(k)) for k in order if k in out)
     ordered.update(out)

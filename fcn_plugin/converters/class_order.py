@@ -30,8 +30,8 @@ from ..datasets.class_orders import (CLASS_ORDERS, ClassOrder, class_rows,
                                      dataset_meta, orders_of_size, targets)
 from ..errors import WeightFileError
 from ..models.net_table import SCORE_LAYERS, UPSCORE_KERNELS
-from .layers import (HEAD, HEAD_LAYERS, HEADS, TRUNK_NET, VARIANTS, fmt_shape,
-                     head_classes, head_layout, param_key)
+from .layers import (HEAD, HEAD_LAYERS, HEADS, NET_TITLES, VARIANTS, fmt_shape,
+                     head_classes, head_layout, is_trunk, param_key)
 
 #: The key whose first dimension is the number of classes a file scores.
 ROWS_KEY = param_key('score_fr', 'weight')
@@ -237,10 +237,10 @@ def reorder_classes(state_dict: Mapping[str, torch.Tensor], net: str,
     if classes is not None and classes not in targets():
         raise WeightFileError(
             f'--classes {classes!r} is not one of {", ".join(targets())}')
-    if VARIANTS[net][0] == TRUNK_NET:
+    if is_trunk(net):
         if classes is not None:
             raise WeightFileError(
-                f'{src} holds a VGG16 trunk, which scores no classes; '
+                f'{src} holds a {NET_TITLES[net]}, which scores no classes; '
                 f'--classes {classes} applies to released FCNs only')
         return dict(state_dict), {}, []
     rows = int(state_dict[ROWS_KEY].shape[0])

@@ -9,7 +9,8 @@ from ..errors import WeightFileError
 from .caffe_model import convert_caffe_net, read_caffemodel
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
 from .class_order import head_meta_keys, reorder_classes
-from .layers import CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT, TRUNK_NET
+from .layers import (CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT,
+                     TRUNK_NET, is_trunk)
 from .torchfcn import convert_torchfcn, torchfcn_net
 from .torchvision_vgg import convert_torchvision_vgg16
 from .validate import check_converted
@@ -58,7 +59,7 @@ def _finish(state_dict: Mapping[str, torch.Tensor], net: str, src: str,
         input=inp,
         notes=list(notes) + class_notes,
         **info)
-    if net == TRUNK_NET:
+    if is_trunk(net):
         del meta['num_classes']
     meta.update(class_meta)
     save_checkpoint(out, meta, dst, src)

@@ -16,23 +16,26 @@ the segmentor declares them (:data:`HEAD_SUFFIXES`).
 from typing import (Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
                     Union)
 
-from fcn_plugin.models.net_table import (CAFFE_RELEASES, FIXED_SCALES,
-                                         HEAD_LAYERS, NET_TITLES, NETS,
-                                         SCORE_INPUTS, STAGES, TORCHFCN_ARCHS,
-                                         TRUNK, TRUNK_CONVS, TRUNK_LAYERS,
-                                         TRUNK_NET, UPSCORE_KERNELS, VARIANTS,
-                                         net_layers, net_of_layers, scaled_net)
+from fcn_plugin.models.net_table import (ALL_TRUNK_LAYERS, CAFFE_RELEASES,
+                                         FIXED_SCALES, HEAD_LAYERS, NET_TITLES,
+                                         NETS, SCORE_INPUTS, STAGES,
+                                         TORCHFCN_ARCHS, TRUNK, TRUNK_CONVS,
+                                         TRUNK_LAYERS, TRUNK_NET,
+                                         UPSCORE_KERNELS, VARIANTS, head_layer,
+                                         is_trunk, net_layers, net_of_layers,
+                                         scaled_net, trunk_class)
 from fcn_plugin.models.segmentors.two_head_encoder_decoder import \
     TwoHeadEncoderDecoder
 
 __all__ = [
-    'CAFFE_INPUT', 'CAFFE_RELEASES', 'FIXED_SCALES', 'HEAD', 'HEAD_LAYERS',
+    'ALL_TRUNK_LAYERS', 'CAFFE_INPUT', 'CAFFE_RELEASES', 'FIXED_SCALES',
+    'HEAD', 'HEAD_LAYERS',
     'HEAD_SUFFIXES', 'NETS', 'NET_TITLES', 'SCORE_INPUTS', 'STAGES',
     'TORCHFCN_ARCHS', 'TORCHVISION_INPUT', 'TRUNK', 'TRUNK_CONVS',
     'TRUNK_LAYERS', 'TRUNK_NET', 'UPSCORE_KERNELS', 'expected_shapes',
     'fmt_shape', 'has_bias', 'head_classes', 'head_layout', 'head_of_key',
     'heads_of', 'layer_of', 'net_keys', 'net_of_layers', 'param_key',
-    'scaled_net', 'widths_of'
+    'scaled_net', 'widths_of', 'is_trunk', 'trunk_class'
 ]
 
 #: Input normalisation of Caffe VGG16 weights: BGR, 0-255, mean only.
@@ -69,7 +72,7 @@ def param_key(layer: str, kind: str, head: str = HEAD) -> str:
     (``decode_head``, or ``geo_head`` for the ``*_geo`` layers of a
     two-head net).
     """
-    prefix = 'backbone' if layer in TRUNK_LAYERS else head
+    prefix = 'backbone' if layer in ALL_TRUNK_LAYERS else head
     return f'{prefix}.{layer}.{kind}'
 
 
@@ -138,11 +141,11 @@ def net_keys(net: str, heads: Sequence[str] = (HEAD, )) -> List[str]:
     layers = net_layers(net)
     keys = []
     for layer in layers:
-        if layer in TRUNK_LAYERS:
+        if layer in ALL_TRUNK_LAYERS:
             keys += [param_key(layer, 'weight'), param_key(layer, 'bias')]
     for head in heads:
         for layer in layers:
-            if layer in TRUNK_LAYERS:
+            if layer in ALL_TRUNK_LAYERS:
                 continue
             keys.append(param_key(layer, 'weight', head))
             if has_bias(layer):
@@ -159,7 +162,8 @@ def expected_shapes(net: str,
 
     Args:
         net (str): A net of the table (:data:`STAGES`).
-        stage_channels (Sequence[int]): Widths of the five conv stages.
+        stage_channels (Sequence[int]): Widths of the trunk's five conv
+            stages (VGG16's stages, CaffeNet's conv1 .. conv5).
         fc_channels (int): Width of fc6/fc7.
         num_classes (int | Mapping[str, int], optional): Classes; needed
             unless ``net`` is ``'vgg16'``. A mapping gives the classes of
@@ -176,25 +180,26 @@ def expected_shapes(net: str,
         heads = {HEAD: num_classes}
     out: Dict[str, Shape] = {}
     with_fc = 'nofc' not in VARIANTS[net][1]
-    trunk = TRUNK.layer_shapes(stage_channels, fc_channels, in_channels,
-                               with_fc)
+    cls = trunk_class(net)
+    trunk = cls.layer_shapes(stage_channels, fc_channels, in_channels,
+                             with_fc)
     for layer, shape in trunk.items():
         out[param_key(layer, 'weight')] = shape
         out[param_key(layer, 'bias')] = shape[:1]
     # The width each score layer reads: its trunk layer's (pool5's, i.e.
     # the last conv's, for score_fr without fc6/fc7).
     widths = {layer: shape[0] for layer, shape in trunk.items()}
-    widths.setdefault(TRUNK_LAYERS[-1], widths[TRUNK_CONVS[-1]])
+    convs = [n for n, _ in cls.caffe_layers if n not in cls.fc_layers]
+    widths.setdefault(cls.fc_layers[-1], widths[convs[-1]])
     for head, classes in heads.items():
-        for layer in net_layers(net):
-            if layer in TRUNK_LAYERS:
-                continue
-            if layer in SCORE_INPUTS:
-                cin = widths[SCORE_INPUTS[layer]]
+        for layer in HEAD_LAYERS[VARIANTS[net][0]]:
+            spec = head_layer(net, layer)
+            if hasattr(spec, 'reads'):
+                cin = widths[cls.output_layers[spec.reads]]
                 out[param_key(layer, 'weight', head)] = (classes, cin, 1, 1)
                 out[param_key(layer, 'bias', head)] = (classes, )
             else:
-                k = UPSCORE_KERNELS[layer]
+                k = spec.kernel
                 out[param_key(layer, 'weight', head)] = (classes, classes, k,
                                                          k)
     return out
@@ -211,7 +216,7 @@ def widths_of(state_dict: Mapping[str, 'object']) -> Tuple[
         value = state_dict.get(param_key(layer, 'weight'))
         return None if value is None else int(value.shape[0])
 
-    stages, fc = TRUNK.widths_of(out_ch)
+    stages, fc = trunk_class(net_of_layers(state_dict)).widths_of(out_ch)
     return stages, fc, out_ch('score_fr')
 
 

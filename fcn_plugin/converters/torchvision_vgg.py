@@ -5,6 +5,7 @@ from typing import Dict, List, Mapping, Tuple
 import torch
 
 from ..errors import WeightFileError
+from .foreign import foreign_net_message
 from .layers import TRUNK_CONVS, fmt_shape, param_key
 
 #: Index in ``torchvision.models.vgg16().features`` of each conv.
@@ -46,8 +47,12 @@ def convert_torchvision_vgg16(
 
     Raises:
         WeightFileError: If any key is missing or unexpected (e.g. the
-            batch-norm VGG16), or fc6 does not fit conv5_3 x 7 x 7.
+            batch-norm VGG16), fc6 does not fit conv5_3 x 7 x 7, or the file
+            is torchvision's AlexNet (not the CaffeNet of FCN-AlexNet).
     """
+    foreign = foreign_net_message(src, path)
+    if foreign:
+        raise WeightFileError(foreign)
     key_map = torchvision_key_map()
     dropped = {f'classifier.6.{k}' for k in ('weight', 'bias')}
     missing = [k for k in key_map if k not in src]

@@ -4,8 +4,9 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 
 from ..errors import WeightFileError
-from .layers import (HEAD, NET_TITLES, TRUNK_NET, expected_shapes, fmt_shape,
-                     head_classes, head_layout, net_keys, param_key, widths_of)
+from .layers import (HEAD, NET_TITLES, expected_shapes, fmt_shape,
+                     head_classes, head_layout, is_trunk, net_keys, param_key,
+                     widths_of)
 
 
 def shape_problems(state_dict: Mapping[str, torch.Tensor],
@@ -57,16 +58,17 @@ def check_converted(state_dict: Mapping[str, torch.Tensor], net: str,
             key.
     """
     stages, fc, classes = widths_of(state_dict)
-    heads = head_layout(state_dict) if net != TRUNK_NET else ()
+    trunk = is_trunk(net)
+    heads = head_layout(state_dict) if not trunk else ()
     per_head = head_classes(state_dict, heads)
-    if stages is None or fc is None or (net != TRUNK_NET and (
+    if stages is None or fc is None or (not trunk and (
             classes is None or None in per_head.values())):
         keys = net_keys(net, heads or (HEAD, ))
         missing = [k for k in keys if k not in state_dict]
         raise WeightFileError(
             f'{source}: not a complete {NET_TITLES[net]}; missing keys: '
             + ', '.join(missing))
-    if num_classes is not None and net != TRUNK_NET and classes != num_classes:
+    if num_classes is not None and not trunk and classes != num_classes:
         score_fr = state_dict[param_key('score_fr', 'weight')]
         raise WeightFileError(
             f'{source}: {NET_TITLES[net]} with {classes} classes (score_fr '

@@ -12,7 +12,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 from mmseg.registry import HOOKS
 
 from fcn_plugin.errors import MissingWeightFileError, WeightFileError
-from fcn_plugin.models.net_table import (PREVIOUS_STAGE, TRUNK_NET, VARIANTS,
+from fcn_plugin.models.net_table import (PREVIOUS_STAGE, TRUNK_NET, is_trunk,
                                          trunk_net_of)
 from .weight_check import (LoadPlan, check_input, load_for_check,
                            missing_file_message, model_heads, model_net,
@@ -183,7 +183,7 @@ class FCNWeightsHook(Hook):
                      plan: LoadPlan, training: bool) -> None:
         """The input check; a trunk file that starts a training may have
         another mean (logged)."""
-        trunk = training and VARIANTS[plan.source_net][0] == TRUNK_NET
+        trunk = training and is_trunk(plan.source_net)
         note = check_input(meta, model, source, trunk=trunk)
         if note:
             print_log(note, logger='current')

@@ -14,24 +14,32 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
+from fcn_plugin.converters.foreign import foreign_net_message
 from fcn_plugin.converters.layers import (CAFFE_RELEASES, HEAD, HEAD_LAYERS,
                                           HEAD_SUFFIXES, HEADS, NET_TITLES,
-                                          TRUNK, TRUNK_NET, fmt_shape,
-                                          head_classes, head_of_key, heads_of,
-                                          layer_of, net_of_layers, param_key)
+                                          TRUNK_NET, fmt_shape, head_classes,
+                                          head_of_key, heads_of, layer_of,
+                                          net_of_layers, param_key)
 from fcn_plugin.errors import WeightFileError
-from fcn_plugin.models.net_table import (DESCRIPTIONS, VARIANTS,
-                                         droppable_layers, lineage,
+from fcn_plugin.models.net_table import (DESCRIPTIONS, TRUNKS, VARIANTS,
+                                         droppable_layers, is_trunk, lineage,
                                          variant_mismatch)
 
-#: Converter commands that produce a trunk weight file.
-TRUNK_HINTS = (
-    'python tools/model_converters/caffe2mmseg.py '
-    f'{TRUNK.net.caffe_release} {{path}}',
+#: Converter commands that produce a VGG16 trunk weight file besides the
+#: Caffe release's.
+VGG16_HINTS = (
     'python tools/model_converters/vgg2mmseg.py vgg16-397923af.pth {path}'
     '   (torchvision weights: also use configs/_base_/models/'
-    'torchvision_preprocessor.py)',
-)
+    'torchvision_preprocessor.py)', )
+
+
+def trunk_hints(trunk_net: str) -> Tuple[str, ...]:
+    """Converter commands (with ``{path}``) that write a trunk's file."""
+    release = TRUNKS[trunk_net].net.caffe_release
+    return (f'python tools/model_converters/caffe2mmseg.py {release} '
+            '{path}', ) + (VGG16_HINTS if trunk_net == TRUNK_NET else ())
+
+
 #: The key whose first dimension is a net's number of classes.
 CLASSES_KEY = param_key('score_fr', 'weight')
 #: Words for the heads in messages.
@@ -88,8 +96,8 @@ def converter_hint(path: str, net: str,
     ``heads``: a two-head net names its two-head releases)."""
     ref = VARIANTS[net][0]
     releases = two_head_releases(net, heads) if len(heads) > 1 else []
-    if ref == TRUNK_NET:
-        lines = [h.format(path=path) for h in TRUNK_HINTS]
+    if ref in TRUNKS:
+        lines = [h.format(path=path) for h in trunk_hints(ref)]
     elif len(heads) > 1:
         lines = [
             f'python tools/model_converters/caffe2mmseg.py {r} {path}'
@@ -115,12 +123,12 @@ def missing_file_message(path: str, setting: str, net: str,
                          heads: Sequence[str] = (HEAD, )) -> str:
     """Message for a weight file that a config names but does not exist."""
     want = staged_from or net
-    if VARIANTS[want][0] == TRUNK_NET:
+    if is_trunk(want):
         heads = ()
     two = 'two-head ' if len(heads) > 1 else ''
     msg = (f'{path} ({setting}) does not exist. It should hold the '
            f'{two}{NET_TITLES[want]} weights')
-    if staged_from and VARIANTS[staged_from][0] != TRUNK_NET:
+    if staged_from and not is_trunk(staged_from):
         msg += (f' this {two}{NET_TITLES[net]} training starts from (staged '
                 f'training): train the {two}{NET_TITLES[staged_from]} config '
                 'first and point load_from to its last checkpoint, or '
@@ -374,6 +382,9 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
     Raises:
         WeightFileError: Naming the file, the nets, the layers and shapes.
     """
+    foreign = foreign_net_message(state_dict, source)
+    if foreign:
+        raise WeightFileError(foreign)
     src_net = checkpoint_net(state_dict, meta)
     mismatch = variant_mismatch(src_net, net)
     if mismatch:
@@ -387,8 +398,8 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
         raise WeightFileError(mismatch)
     # A trunk file (any trunk variant) starts every net; it is also a
     # trunk variant's own weights (fc6/fc7 dropped without them).
-    trunk_file = VARIANTS[src_net][0] == TRUNK_NET
-    same = src_net == net or trunk_file and VARIANTS[net][0] == TRUNK_NET
+    trunk_file = is_trunk(src_net)
+    same = src_net == net or trunk_file and is_trunk(net)
     staged_ok = trunk_file or src_net in lineage(net)[1:]
     if src_net != net and not staged_ok:
         why = ('a later-stage checkpoint cannot initialise an earlier net'

@@ -28,7 +28,7 @@ import torch.nn as nn
 
 from .backbones.vgg16_caffe import VGG16Caffe
 from .decode_heads import CaffeFCNHead
-from .decode_heads.head_layers import ScoreLayer, UpscoreLayer
+from .decode_heads.head_layers import HeadLayer, ScoreLayer, UpscoreLayer
 from .net_description import REGISTRY, NetDescription, descriptions
 
 K = TypeVar('K')
@@ -86,19 +86,25 @@ class _DerivedNames(Sequence[str]):
         return repr(tuple(self._table))
 
 
-#: The trunk of the declared heads (its ``net`` is the trunk net).
+#: The VGG16 trunk of the reference nets (its ``net`` is the trunk net);
+#: the trunk of every head that does not declare another
+#: (:attr:`CaffeFCNHead.trunk`), and of the ImageNet VGG16 converters.
 TRUNK = VGG16Caffe
-#: The trunk convolutions, in order.
+#: The VGG16 trunk convolutions, in order.
 TRUNK_CONVS = tuple(name for name, _ in TRUNK.caffe_layers
                     if name not in TRUNK.fc_layers)
 #: The convolutionalised ImageNet classifier (``with_fc=True``).
 TRUNK_FC = TRUNK.fc_layers
-#: The trunk: the convs plus fc6/fc7.
+#: The VGG16 trunk: the convs plus fc6/fc7.
 TRUNK_LAYERS = TRUNK_CONVS + TRUNK_FC
-#: The last trunk layer before each backbone output (its width).
+#: The last VGG16 layer before each backbone output (its width).
 OUTPUT_LAYERS = TRUNK.output_layers
-#: Name of the trunk net (weight files of the trunk alone).
+#: Name of the VGG16 trunk net (weight files of the trunk alone).
 TRUNK_NET = TRUNK.net.name
+
+
+def _convs(trunk: type) -> Tuple[str, ...]:
+    return tuple(n for n, _ in trunk.caffe_layers if n not in trunk.fc_layers)
 
 
 def _head_nets() -> Dict[str, Tuple[type, NetDescription]]:
@@ -109,15 +115,26 @@ def _head_nets() -> Dict[str, Tuple[type, NetDescription]]:
 
 
 def _head_layers(kind: type) -> Dict[str, object]:
+    """Head layers of one kind: Caffe name -> the declaration.
+
+    Heads on one trunk must agree on a name's layer; heads on different
+    trunks may declare the same name differently (``upscore``: 64 / 32 on
+    VGG16, 63 / 32 on CaffeNet), and the table keeps the first trunk's.
+    Per-net values come from :func:`head_layer`.
+    """
     out: Dict[str, object] = {}
+    trunks: Dict[str, type] = {}
     for cls in REGISTRY.heads:
         for layer in cls.layers:
             if isinstance(layer, kind):
                 seen = out.setdefault(layer.name, layer)
-                if seen != layer and kind is UpscoreLayer:
+                trunk = trunks.setdefault(layer.name, cls.trunk)
+                if (seen != layer and kind is UpscoreLayer
+                        and trunk is cls.trunk):
                     raise ValueError(
                         f'{cls.__name__} declares {layer} but another head '
-                        f'declares {seen}; one Caffe name, one layer')
+                        f'on the {trunk.net.title} declares {seen}; one '
+                        'Caffe name, one layer')
     return out
 
 
@@ -134,7 +151,7 @@ FIXED_SCALES: Mapping[str, float] = _Derived(lambda: {
 })
 #: The layers each net's head holds, in forward order.
 HEAD_LAYERS: Mapping[str, Tuple[str, ...]] = _Derived(lambda: {
-    TRUNK_NET: (),
+    **{trunk: () for trunk in TRUNKS},
     **{
         net: tuple(layer.name for layer in cls.layers)
         for net, (cls, _) in _head_nets().items()
@@ -145,17 +162,35 @@ NETS: Sequence[str] = _DerivedNames(HEAD_LAYERS)
 #: Bias-free transposed convs of all heads: name -> declaration.
 UPSCORE_LAYERS: Mapping[str, UpscoreLayer] = _Derived(
     lambda: _head_layers(UpscoreLayer))
-#: Kernel size of each transposed conv.
+#: Kernel size of each transposed conv (of the first trunk that has it;
+#: :func:`head_layer` gives a net's own).
 UPSCORE_KERNELS: Mapping[str, int] = _Derived(
     lambda: {name: ly.kernel for name, ly in UPSCORE_LAYERS.items()})
 #: Score layers of all heads: name -> declaration.
 SCORE_LAYERS: Mapping[str, ScoreLayer] = _Derived(
     lambda: _head_layers(ScoreLayer))
-#: The trunk layer whose output each score layer reads (with fc6/fc7).
+#: The trunk layer whose output each score layer reads (with fc6/fc7;
+#: ``score_fr`` reads fc7 on every trunk).
 SCORE_INPUTS: Mapping[str, str] = _Derived(lambda: {
-    name: OUTPUT_LAYERS[ly.reads]
-    for name, ly in SCORE_LAYERS.items()
+    ly.name: cls.trunk.output_layers[ly.reads]
+    for cls in reversed(REGISTRY.heads) for ly in cls.layers
+    if isinstance(ly, ScoreLayer)
 })
+
+
+def _trunks() -> List[type]:
+    """The declared trunks, VGG16 (:data:`TRUNK`) first."""
+    return [TRUNK] + [cls for cls in REGISTRY.trunks if cls is not TRUNK]
+
+
+#: Every declared trunk: trunk net name -> backbone class.
+TRUNKS: Mapping[str, type] = _Derived(
+    lambda: {cls.net.name: cls for cls in _trunks()})
+#: Every layer of every trunk (the backbone's layers), in trunk order.
+ALL_TRUNK_LAYERS: Sequence[str] = _DerivedNames(_Derived(lambda: {
+    name: None
+    for cls in _trunks() for name, _ in cls.caffe_layers
+}))
 #: Released Caffe model of each net that has one.
 CAFFE_RELEASES: Mapping[str, str] = _Derived(lambda: {
     name: d.caffe_release
@@ -190,15 +225,22 @@ def _variants() -> Dict[str, Tuple[str, FrozenSet[str]]]:
     """name -> (declared net, switches) of every net that can run.
 
     The Caffe crop offsets exist only for the pad-100 trunk with fc6/fc7,
-    so the trunk switches come with ``plain``.
+    so the trunk switches (those a trunk declares in ``switches``) come
+    with ``plain``.
     """
-    out = {_name(TRUNK_NET, trunk): (TRUNK_NET, frozenset(trunk))
-           for n in range(len(TRUNK_SWITCHES) + 1)
-           for trunk in combinations(TRUNK_SWITCHES, n)}
-    for net in HEADS:
+    out = {}
+    for trunk_net, cls in TRUNKS.items():
+        own = [s for s in TRUNK_SWITCHES if s in cls.switches]
+        out.update({_name(trunk_net, trunk): (trunk_net, frozenset(trunk))
+                    for n in range(len(own) + 1)
+                    for trunk in combinations(own, n)})
+    for net, cls in HEADS.items():
         out[net] = (net, frozenset())
-        for n in range(3):
-            for trunk in combinations(('nofc', 'nopad'), n):
+        # A trunk without switches is built in its reference form only,
+        # with the Caffe crops of its head.
+        own = cls.trunk.switches
+        for n in range(len(own) + 1 if own else 0):
+            for trunk in combinations(own, n):
                 switches = frozenset(('plain', ) + trunk)
                 out[_name(net, switches)] = (net, switches)
     return out
@@ -232,7 +274,7 @@ def _title(name: str) -> str:
 
 def _previous(ref: str, switches: FrozenSet[str]) -> str:
     before = DESCRIPTIONS[ref].staged_from
-    return _name(before, switches if before != TRUNK_NET else
+    return _name(before, switches if before not in TRUNKS else
                  switches & set(TRUNK_SWITCHES))
 
 
@@ -243,7 +285,7 @@ NET_TITLES: Mapping[str, str] = _Derived(
 #: variants stage through the same variants).
 PREVIOUS_STAGE: Mapping[str, str] = _Derived(lambda: {
     name: _previous(ref, switches)
-    for name, (ref, switches) in VARIANTS.items() if ref != TRUNK_NET
+    for name, (ref, switches) in VARIANTS.items() if ref not in TRUNKS
 })
 #: Training stage of each net: its number of steps from the trunk
 #: (VGG16 0 -> FCN-32s 1 -> FCN-16s 2 -> FCN-8s 3; at-once: 1).
@@ -251,11 +293,36 @@ STAGES: Mapping[str, int] = _Derived(
     lambda: {name: len(lineage(name)) - 1 for name in VARIANTS})
 
 
+def trunk_class(net: str) -> type:
+    """The backbone class of ``net`` (its trunk, or its head's trunk)."""
+    ref = VARIANTS[net][0]
+    return TRUNKS[ref] if ref in TRUNKS else HEADS[ref].trunk
+
+
+def is_trunk(net: str) -> bool:
+    """Whether ``net`` is a trunk alone (``vgg16``, ``caffenet`` ...)."""
+    return VARIANTS[net][0] in TRUNKS
+
+
+def trunk_layers(net: str) -> Tuple[str, ...]:
+    """The trunk layers of ``net``, in order (no fc6/fc7 with ``nofc``)."""
+    trunk = trunk_class(net)
+    if 'nofc' in VARIANTS[net][1]:
+        return _convs(trunk)
+    return tuple(name for name, _ in trunk.caffe_layers)
+
+
+def head_layer(net: str, name: str) -> HeadLayer:
+    """The declaration of head layer ``name`` in ``net``."""
+    for layer in HEADS[VARIANTS[net][0]].layers:
+        if layer.name == name:
+            return layer
+    raise KeyError(f'{NET_TITLES[net]} has no head layer {name}')
+
+
 def net_layers(net: str) -> Tuple[str, ...]:
     """All layers (with parameters) of ``net``, trunk first."""
-    ref, switches = VARIANTS[net]
-    trunk = TRUNK_CONVS if 'nofc' in switches else TRUNK_LAYERS
-    return trunk + HEAD_LAYERS[ref]
+    return trunk_layers(net) + HEAD_LAYERS[VARIANTS[net][0]]
 
 
 def droppable_layers(net: str) -> FrozenSet[str]:
@@ -282,7 +349,11 @@ def variant_mismatch(src: str, net: str) -> Optional[str]:
     them).
     """
     (src_ref, src_sw), (ref, sw) = VARIANTS[src], VARIANTS[net]
-    if src == net or src_ref == TRUNK_NET:
+    if trunk_class(src) is not trunk_class(net):
+        return (f'the file\'s net is built on the '
+                f'{trunk_class(src).net.title}, the config\'s on the '
+                f'{trunk_class(net).net.title}')
+    if src == net or src_ref in TRUNKS:
         return None
     if src_sw != sw:
         def words(switches):
@@ -310,17 +381,33 @@ def net_of_layers(layers: Iterable[str]) -> str:
     variants) are told apart elsewhere; this returns the staged one.
     """
     names = {n.split('.')[-2] if '.' in n else n for n in layers}
+    trunk = _trunk_of_names(names)
     best, most = None, 0
     for net, (cls, description) in _head_nets().items():
         scores = {ly.name for ly in cls.layers if isinstance(ly, ScoreLayer)}
-        if (not description.fixed_scales and scores <= names
-                and len(scores) > most):
+        if (cls.trunk is trunk and not description.fixed_scales
+                and scores <= names and len(scores) > most):
             best, most = net, len(scores)
     if best is not None:
         return best
-    if names & set(TRUNK_CONVS) and not names & set(TRUNK_FC):
-        return _name(TRUNK_NET, ('nofc', ))
-    return TRUNK_NET
+    if ('nofc' in trunk.switches and names & set(_convs(trunk))
+            and not names & set(trunk.fc_layers)):
+        return _name(trunk.net.name, ('nofc', ))
+    return trunk.net.name
+
+
+def _trunk_of_names(names: FrozenSet[str]) -> type:
+    """The trunk whose convolutions ``names`` has most of (default VGG16).
+
+    The trunks' conv names differ (``conv1_1`` ... in VGG16, ``conv1`` ...
+    in CaffeNet); fc6/fc7 and the head layers do not tell them apart.
+    """
+    best, most = TRUNK, 0
+    for cls in TRUNKS.values():
+        shared = len(names & set(_convs(cls)))
+        if shared > most:
+            best, most = cls, shared
+    return best
 
 
 def scaled_net(net: str, scale_layers: Iterable[str]) -> Optional[str]:
@@ -363,19 +450,28 @@ def _head_net_name(model: nn.Module, head_name: str) -> Optional[str]:
         ref = ref[:-len('-plain')]
         switches.add('plain')
     backbone = getattr(model, 'backbone', None)
-    if isinstance(backbone, TRUNK):
-        if not backbone.with_fc:
+    trunk = head.trunk
+    if isinstance(backbone, trunk):
+        if 'nofc' in trunk.switches and not backbone.with_fc:
             switches.add('nofc')
-        if backbone.first_pad == 1:
+        if 'nopad' in trunk.switches and backbone.first_pad == 1:
             switches.add('nopad')
         elif backbone.first_pad != 100:
             return None
+    elif isinstance(backbone, tuple(TRUNKS.values())):
+        return None  # a declared trunk, but not the head's
     name = _name(ref, switches)
     return name if name in VARIANTS else None
 
 
 def trunk_net_of(module: nn.Module) -> str:
-    """The trunk net (``vgg16`` or ``vgg16-nofc``) a backbone holds."""
-    if isinstance(module, TRUNK) and not module.with_fc:
-        return _name(TRUNK_NET, ('nofc', ))
+    """The trunk net (``vgg16``, ``vgg16-nofc``, ``caffenet``) of a backbone.
+
+    ``vgg16`` for a backbone that is no declared trunk.
+    """
+    for name, cls in TRUNKS.items():
+        if isinstance(module, cls):
+            if 'nofc' in cls.switches and not module.with_fc:
+                return _name(name, ('nofc', ))
+            return name
     return TRUNK_NET

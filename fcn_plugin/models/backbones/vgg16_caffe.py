@@ -115,6 +115,10 @@ class VGG16Caffe(BaseModule):
         }, 'fc7': 'fc7'
     }
 
+    #: Trunk switches of the net table this trunk has: ``nofc``
+    #: (``with_fc=False``) and ``nopad`` (``first_pad=1``).
+    switches: Tuple[str, ...] = ('nofc', 'nopad')
+
     @classmethod
     def layer_shapes(cls,
                      stage_channels: Sequence[int],
