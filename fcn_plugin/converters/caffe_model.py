@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ..errors import WeightFileError
-from ..models.net_table import trunk_layers
+from ..models.net_table import TRUNKS, trunk_layers
 from .caffe_proto import V1_TO_V2_TYPES, caffe_messages
 from .layers import (ALL_TRUNK_LAYERS, FIXED_SCALES, HEAD, HEAD_SUFFIXES,
                      NET_TITLES, SCORE_INPUTS, UPSCORE_KERNELS, fmt_shape,
@@ -249,6 +249,17 @@ def convert_caffe_net(net: CaffeNet, path: str,
             ``want_net`` that contradicts the file, or a two-head file
             whose heads hold different layers.
     """
+    aliases = {
+        alias: name
+        for trunk in TRUNKS.values()
+        for alias, name in getattr(trunk, 'caffe_aliases', {}).items()
+    }
+    renamed = [n for n in (layer.name for layer in net.layers)
+               if n in aliases]
+    net = CaffeNet(net.name, net.format, [
+        CaffeLayer(aliases.get(layer.name, layer.name), layer.type,
+                   layer.blobs) for layer in net.layers
+    ])
     seen = set()
     for layer in net.layers:
         if layer.name in seen:
@@ -283,7 +294,7 @@ def convert_caffe_net(net: CaffeNet, path: str,
                if name in trunk.fc_layers}
 
     out = OrderedDict()
-    notes = []
+    notes = [f'{n}: the trunk\'s {aliases[n]}' for n in renamed]
     if heads:
         notes.append('two heads: ' + ', '.join(
             f'<layer>{suffix} -> {head}.<layer> ('

@@ -1,12 +1,14 @@
 """The three conversions, from a source file to a checked checkpoint."""
 import os.path as osp
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import torch
 
 from ..datasets.class_orders import CLASS_ORDERS, targets
 from ..errors import WeightFileError
+from ..models.segmentors.late_fusion_encoder_decoder import stream_modules
 from .caffe_model import convert_caffe_net, read_caffemodel
+from .caffe_streams import stream_nets
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
 from .class_order import head_meta_keys, reorder_classes
 from .layers import (CAFFE_INPUT, NET_TITLES, NETS, TORCHVISION_INPUT,
@@ -24,6 +26,26 @@ def _finish(state_dict: Mapping[str, torch.Tensor], net: str, src: str,
             notes: List[str], classes: Optional[str] = None,
             reorder: bool = True) -> Dict[str, Any]:
     """Check, describe and save a converted state dict; return its meta.
+
+    See :func:`_describe`.
+    """
+    out, meta = _describe(state_dict, net, src, source_format, converter,
+                          origin, notes, classes, reorder)
+    save_checkpoint(out, meta, dst, src)
+    return meta
+
+
+def _describe(state_dict: Mapping[str, torch.Tensor],
+              net: str,
+              src: str,
+              source_format: str,
+              converter: str,
+              origin: str,
+              notes: List[str],
+              classes: Optional[str] = None,
+              reorder: bool = True) -> Tuple[Dict[str, torch.Tensor], Dict[
+                  str, Any]]:
+    """Check and describe a converted state dict: (state dict, meta).
 
     The score rows are put in the order of the ``classes`` target's MMSeg
     dataset (:func:`~.class_order.reorder_classes`), whose
@@ -62,8 +84,7 @@ def _finish(state_dict: Mapping[str, torch.Tensor], net: str, src: str,
     if is_trunk(net):
         del meta['num_classes']
     meta.update(class_meta)
-    save_checkpoint(out, meta, dst, src)
-    return meta
+    return dict(out), meta
 
 
 def _check_net(net: Optional[str]) -> None:
@@ -100,9 +121,11 @@ def vgg2mmseg(src: str, dst: str,
                    origin, notes)
 
 
-def caffe2mmseg(src: str, dst: str,
+def caffe2mmseg(src: str,
+                dst: str,
                 net: Optional[str] = None,
-                classes: Optional[str] = None) -> Dict[str, Any]:
+                classes: Optional[str] = None,
+                modality: Optional[str] = None) -> Dict[str, Any]:
     """Convert a ``.caffemodel`` (VGG16 or a released FCN) to a checkpoint.
 
     The released FCNs (``fcn*-heavy-pascal``, ``pascalcontext-fcn*-heavy``,
@@ -128,6 +151,11 @@ def caffe2mmseg(src: str, dst: str,
             first target of the release the row count of ``score_fr``
             shows; a file whose row count fits no release is converted
             unchanged, without ``dataset_meta``. Not for a trunk file.
+        modality (str, optional): The input of a one-stream release of a
+            benchmark with several modalities (NYUDv2: ``'color'``,
+            ``'hha'``): its mean is recorded as the input. A late-fusion
+            file (``conv1_1color`` ... ``conv1_1hha`` ...) takes the
+            modalities from its stream suffixes.
 
     Returns:
         dict: The checkpoint's meta.
@@ -141,9 +169,95 @@ def caffe2mmseg(src: str, dst: str,
         raise WeightFileError(
             f'--classes {classes!r} is not one of {", ".join(targets())}')
     caffe_net = read_caffemodel(src)
+    fmt = f'caffe-{caffe_net.format}'
+    streams = stream_nets(caffe_net, src)
+    if streams:
+        return _convert_streams(streams, src, dst, fmt, net, classes)
     out, net, notes = convert_caffe_net(caffe_net, src, net)
-    return _finish(out, net, src, dst, f'caffe-{caffe_net.format}',
-                   'caffe2mmseg', 'caffe', notes, classes=classes)
+    state, meta = _describe(out, net, src, fmt, 'caffe2mmseg', 'caffe',
+                            notes, classes=classes)
+    if modality is not None:
+        _set_modalities(meta, [modality], src)
+    save_checkpoint(state, meta, dst, src)
+    return meta
+
+
+def _set_modalities(meta: Dict[str, Any], modalities: List[str],
+                    src: str) -> None:
+    """Record the input modalities and the means their release subtracts.
+
+    The benchmark's :class:`~fcn_plugin.datasets.class_orders.ClassOrder`
+    declares a mean per modality (NYUDv2: colour, HHA, log-depth); the
+    recorded ``input`` mean is theirs, in stream order.
+    """
+    order = CLASS_ORDERS.get(meta.get('class_order', {}).get('release'))
+    if order is None:  # a release kept in its order: found by row count
+        order = next((o for o in CLASS_ORDERS.values() if o.modality_means
+                      and len(o.caffe_classes) == meta.get('num_classes')),
+                     None)
+    means = dict(order.modality_means) if order else {}
+    unknown = [m for m in modalities if m not in means]
+    if unknown:
+        known = ', '.join(
+            f'{o.title}: {", ".join(o.modality_means)}'
+            for o in CLASS_ORDERS.values() if o.modality_means) or 'none'
+        raise WeightFileError(
+            f'{src}: no input mean is declared for the modality '
+            f'{", ".join(unknown)} of this release (modalities declared: '
+            f'{known})')
+    mean = [v for m in modalities for v in means[m]]
+    meta['modalities'] = list(modalities)
+    meta['input'] = dict(meta['input'], mean=mean,
+                         std=[1.] * len(mean), bgr_to_rgb=False)
+    meta['notes'].append(
+        'input: ' + ', '.join(f'{m} minus {list(means[m])}'
+                              for m in modalities))
+
+
+def _convert_streams(streams: Mapping[str, Any], src: str, dst: str,
+                     fmt: str, net: Optional[str],
+                     classes: Optional[str]) -> Dict[str, Any]:
+    """Convert a late-fusion file stream by stream and save it whole.
+
+    Stream ``s`` is converted as a one-stream file of the same net; its keys
+    move to the segmentor's stream modules (the first stream's stay
+    ``backbone.`` / ``decode_head.``, stream ``s``'s become
+    ``<s>_backbone.`` / ``<s>_head.``). The meta records ``streams`` and
+    the modalities' input means.
+    """
+    out: Dict[str, torch.Tensor] = {}
+    meta: Dict[str, Any] = {}
+    nets = {}
+    for (stream, caffe_net), (trunk, head) in zip(
+            streams.items(), stream_modules(list(streams)).values()):
+        state, net_s, notes = convert_caffe_net(caffe_net, src, net)
+        nets[stream] = net_s
+        state, stream_meta = _describe(state, net_s, src, fmt,
+                                       'caffe2mmseg', 'caffe', notes,
+                                       classes=classes)
+        for key, value in state.items():
+            module, _, rest = key.partition('.')
+            out[f'{trunk if module == "backbone" else head}.{rest}'] = value
+        notes = [f'{stream} stream: {n}' for n in stream_meta['notes']]
+        if not meta:
+            meta = stream_meta
+            meta['notes'] = notes
+        else:
+            meta['notes'] += notes
+    if len(set(nets.values())) > 1:
+        raise WeightFileError(
+            f'{src}: its streams hold different nets (' + ', '.join(
+                f'{s}: {NET_TITLES[n]}' for s, n in nets.items()) +
+            '); a late-fusion net has one net per stream')
+    meta['streams'] = list(streams)
+    meta['notes'].insert(
+        0, f'late fusion: streams {", ".join(streams)} (layers '
+        '<layer><stream>) -> ' + ', '.join(
+            f'{t}/{h}' for t, h in stream_modules(list(streams)).values()) +
+        '; the shared upscore in every stream\'s head')
+    _set_modalities(meta, list(streams), src)
+    save_checkpoint(out, meta, dst, src)
+    return meta
 
 
 def torchfcn2mmseg(src: str, dst: str,

@@ -4,6 +4,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import torch
 
 from ..errors import WeightFileError
+from ..models.net_table import trunk_layers
 from .layers import (HEAD, NET_TITLES, expected_shapes, fmt_shape,
                      head_classes, head_layout, is_trunk, net_keys, param_key,
                      widths_of)
@@ -74,8 +75,13 @@ def check_converted(state_dict: Mapping[str, torch.Tensor], net: str,
             f'{source}: {NET_TITLES[net]} with {classes} classes (score_fr '
             f'{fmt_shape(score_fr.shape)}), but {num_classes} were asked for')
     two_heads = len(heads) > 1
+    # The input channels: 3, or more for an early-fusion net (BGR + depth).
+    first = state_dict.get(param_key(trunk_layers(net)[0], 'weight'))
+    in_channels = int(first.shape[1]) if first is not None and len(
+        first.shape) == 4 else 3
     expected = expected_shapes(net, stages, fc,
-                               per_head if two_heads else classes)
+                               per_head if two_heads else classes,
+                               in_channels=in_channels)
     problems = shape_problems(state_dict, expected)
     if problems:
         what = (', '.join(f'{h} {n} classes' for h, n in per_head.items())

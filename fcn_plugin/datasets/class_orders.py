@@ -14,6 +14,7 @@ from typing import Dict, List, Mapping, NamedTuple, Optional, Tuple
 
 from mmseg.registry import DATASETS
 
+from .nyud_classes import NYUD40_CLASSES
 from .siftflow_dataset import SIFTFLOW_CLASSES
 
 
@@ -39,6 +40,10 @@ class ClassOrder(NamedTuple):
         caffe_releases (dict): Net -> file name of its released
             ``.caffemodel`` for this benchmark (VOC's are declared by the
             nets themselves, :class:`NetDescription` ``caffe_release``).
+        modality_means (dict): For a benchmark with several inputs
+            (NYUDv2), each input modality's mean as its releases subtract
+            it (``'color'``: BGR, ``'hha'``, ``'depth'``: log-depth); the
+            converter records the modalities' means as a file's input.
     """
     name: str
     title: str
@@ -47,6 +52,7 @@ class ClassOrder(NamedTuple):
     renames: Mapping[str, str] = {}
     caffe_releases: Mapping[str, str] = {}
     caffe_mean: Optional[Tuple[float, ...]] = None
+    modality_means: Mapping[str, Tuple[float, ...]] = {}
 
     def mmseg_name(self, name: str) -> str:
         """The MMSeg dataset's name of a reference class."""
@@ -112,10 +118,30 @@ SIFT_FLOW = ClassOrder(
         'fcn8s': 'siftflow-fcn8s-heavy.caffemodel',
     })
 
+NYUD = ClassOrder(
+    name='nyud',
+    title='NYUDv2',
+    # the 40 classes of Gupta et al. in data/nyud/classes.txt's order
+    caffe_classes=NYUD40_CLASSES,
+    targets={'nyud': 'FCNNYUDDataset'},
+    # nyud_layers.py's colour mean (BGR), the releases' default input
+    caffe_mean=(116.190, 97.203, 92.318),
+    # nyud_layers.py's mean of each input: the HHA release subtracts the
+    # HHA mean, the colour-HHA release both, one per stream; the early-
+    # fusion net adds log(depth) - 7.844
+    modality_means={
+        'color': (116.190, 97.203, 92.318),
+        'hha': (132.431, 94.076, 118.477),
+        'depth': (7.844, ),
+    },
+    # the colour net (nyud-fcn32s-hha-heavy and nyud-fcn32s-color-hha-heavy
+    # hold FCN-32s nets of the other inputs; no color-d net was released)
+    caffe_releases={'fcn32s': 'nyud-fcn32s-color-heavy.caffemodel'})
+
 #: Every declared order by name.
 CLASS_ORDERS: Dict[str, ClassOrder] = {
     order.name: order
-    for order in (VOC, PASCAL_CONTEXT, SIFT_FLOW)
+    for order in (VOC, PASCAL_CONTEXT, SIFT_FLOW, NYUD)
 }
 
 

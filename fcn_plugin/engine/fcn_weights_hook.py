@@ -14,6 +14,8 @@ from mmseg.registry import HOOKS
 from fcn_plugin.errors import MissingWeightFileError, WeightFileError
 from fcn_plugin.models.net_table import (PREVIOUS_STAGE, TRUNK_NET, is_trunk,
                                          trunk_net_of)
+from .streams import (model_streams, plan_streams, stream_channels,
+                      stream_of_module)
 from .weight_check import (LoadPlan, check_input, load_for_check,
                            missing_file_message, model_heads, model_net,
                            plan_load, preprocessor_input)
@@ -167,24 +169,41 @@ class FCNWeightsHook(Hook):
                 f'{next(iter(shapes), None)}); set prefix= (e.g. '
                 "prefix='backbone.' for a trunk file on the backbone)")
         whole = module is model and net is not None
-        target = net if whole else trunk_net_of(module)
+        stream = stream_of_module(model, module)
+        # A late-fusion stream's head starts from its single-stream net's.
+        target = net if whole or (stream and stream[1] == 'decode_head') \
+            else trunk_net_of(module)
         # With a prefix only part of the file is used: its net is read off
         # the selected keys, not off meta['fcn_net'].
         plan = plan_load(shapes, target, state, where,
                          None if prefix else meta, staged=whole,
                          new_classes=self.new_classes)
+        if plan.widened:
+            raise WeightFileError(
+                f'{where}: its first conv has fewer input channels than the '
+                "model's; MMEngine's Pretrained loader cannot widen it. Set "
+                f'load_from={path!r} instead (the weights hook widens it '
+                'there) and remove this init_cfg')
         if self.check_input:
-            self._check_input(meta, model, where, plan, training=True)
+            self._check_input(
+                meta, model, where, plan, training=True,
+                channels=stream_channels(model, stream[0]) if stream else
+                None)
         self.last_plan = plan
         print_log(plan.describe(where, target), logger='current')
 
     @staticmethod
-    def _check_input(meta: Optional[dict], model: nn.Module, source: str,
-                     plan: LoadPlan, training: bool) -> None:
+    def _check_input(meta: Optional[dict],
+                     model: nn.Module,
+                     source: str,
+                     plan: LoadPlan,
+                     training: bool,
+                     channels: Optional[slice] = None) -> None:
         """The input check; a trunk file that starts a training may have
         another mean (logged)."""
         trunk = training and is_trunk(plan.source_net)
-        note = check_input(meta, model, source, trunk=trunk)
+        note = check_input(meta, model, source, trunk=trunk,
+                           channels=channels)
         if note:
             print_log(note, logger='current')
 
@@ -203,15 +222,22 @@ class FCNWeightsHook(Hook):
         meta = checkpoint.get('meta') if isinstance(
             checkpoint.get('meta'), dict) else None
         shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
-        plan = plan_load(shapes, net, revised, source, meta,
-                         staged=self._training and not resume,
-                         new_classes=self.new_classes)
+        streams = model_streams(model)
+        staged = self._training and not resume
+        if streams:
+            plan = plan_streams(shapes, net, revised, source, streams, meta,
+                                staged=staged, new_classes=self.new_classes)
+        else:
+            plan = plan_load(shapes, net, revised, source, meta,
+                             staged=staged, new_classes=self.new_classes)
         if self.check_input:
-            self._check_input(meta, model, source, plan,
-                              training=self._training and not resume)
+            self._check_input(meta, model, source, plan, training=staged)
         for key in list(state):
-            if _MODULE_PREFIX.sub('', key) in plan.dropped:
+            plain = _MODULE_PREFIX.sub('', key)
+            if plain in plan.dropped:
                 del state[key]
+            elif plain in plan.widened:
+                state[key] = plan.widened[plain]
         self.last_plan = plan
         print_log(plan.describe(source, net), logger='current')
 
@@ -222,6 +248,9 @@ class FCNWeightsHook(Hook):
         meta = checkpoint.setdefault('meta', {})
         if net is not None:
             meta['fcn_net'] = net
+        streams = model_streams(model)
+        if streams:
+            meta['streams'] = list(streams)
         inp = preprocessor_input(model)
         if inp is not None:
             meta['input'] = inp

@@ -23,7 +23,7 @@ from fcn_plugin.converters.layers import (CAFFE_RELEASES, HEAD, HEAD_LAYERS,
 from fcn_plugin.errors import WeightFileError
 from fcn_plugin.models.net_table import (DESCRIPTIONS, TRUNKS, VARIANTS,
                                          droppable_layers, is_trunk, lineage,
-                                         variant_mismatch)
+                                         trunk_layers, variant_mismatch)
 
 #: Converter commands that produce a VGG16 trunk weight file besides the
 #: Caffe release's.
@@ -159,6 +159,9 @@ class LoadPlan:
     heads: Tuple[str, ...] = (HEAD, )
     head_classes: Dict[str, Tuple[Optional[int], Optional[int]]] = field(
         default_factory=dict)
+    #: Keys the hook replaces in the checkpoint before MMEngine loads it:
+    #: a trunk's first conv widened to more input channels.
+    widened: Dict[str, torch.Tensor] = field(default_factory=dict)
 
     @property
     def dropped(self) -> List[str]:
@@ -200,7 +203,37 @@ class LoadPlan:
         if self.skipped:
             text += ('; skipped on purpose, no place in '
                      f'{title}: ' + ', '.join(self.skipped))
+        for key, value in self.widened.items():
+            text += (f'; {layer_of(key)} widened to {value.shape[1]} input '
+                     'channels (the added ones start as the mean of the '
+                     "file's, as nyud-fcn32s-color-d/solve.py does)")
         return text
+
+
+def widen_first_conv(model_shapes: Mapping[str, Sequence[int]], net: str,
+                     state_dict: Mapping[str, torch.Tensor]
+                     ) -> Dict[str, torch.Tensor]:
+    """A trunk file's first conv widened to the model's input channels.
+
+    The early-fusion RGB-D net (``nyud-fcn32s-color-d``) feeds BGR plus
+    depth to a 4-channel ``conv1_1`` (Caffe: ``conv1_1_bgrd``); its
+    ``solve.py`` copies the VGG16 weights for BGR and gives the depth
+    channel their mean over the three. Each added channel starts as that
+    mean; the bias is copied.
+
+    Returns:
+        dict: ``{key: widened weight}``; empty when the shapes agree.
+    """
+    key = param_key(trunk_layers(net)[0], 'weight')
+    have, want = state_dict.get(key), model_shapes.get(key)
+    if have is None or want is None or have.dim() != 4 or len(want) != 4:
+        return {}
+    extra = int(want[1]) - int(have.shape[1])
+    if extra <= 0 or tuple(have.shape[:1]) + tuple(have.shape[2:]) != (
+            tuple(want[:1]) + tuple(want[2:])):
+        return {}
+    mean = have.float().mean(dim=1, keepdim=True).to(have.dtype)
+    return {key: torch.cat([have] + [mean] * extra, dim=1)}
 
 
 def _shape_lines(model_shapes, state_dict, keys) -> List[str]:
@@ -407,10 +440,15 @@ def plan_load(model_shapes: Mapping[str, Sequence[int]],
                f'{NET_TITLES[net]} is trained from '
                + ' <- '.join(NET_TITLES[n] for n in lineage(net)[1:]))
         _raise_other_net(model_shapes, net, state_dict, source, src_net, why)
+    widened = widen_first_conv(model_shapes, net, state_dict) \
+        if trunk_file and staged else {}
+    if widened:
+        state_dict = {**state_dict, **widened}
     reset, counts = _class_change(model_shapes, net, state_dict, source,
                                   src_net, staged, new_classes, meta)
     info = dict(classes=counts.get(HEAD, (None, None)),
-                heads=model_heads or (HEAD, ), head_classes=counts)
+                heads=model_heads or (HEAD, ), head_classes=counts,
+                widened=widened)
     wrong = [
         k for k in model_shapes if k in state_dict and k not in reset
         and tuple(state_dict[k].shape) != tuple(model_shapes[k])
@@ -475,8 +513,11 @@ def preprocessor_input(model: nn.Module) -> Optional[Dict[str, Any]]:
                 bgr_to_rgb=bool(dp.channel_conversion))
 
 
-def check_input(meta: Optional[Mapping[str, Any]], model: nn.Module,
-                source: str, trunk: bool = False) -> Optional[str]:
+def check_input(meta: Optional[Mapping[str, Any]],
+                model: nn.Module,
+                source: str,
+                trunk: bool = False,
+                channels: Optional[slice] = None) -> Optional[str]:
     """Fail if the file was trained for another input normalisation.
 
     Args:
@@ -487,7 +528,10 @@ def check_input(meta: Optional[Mapping[str, Any]], model: nn.Module,
             mean that differs with the same channel order and std passes
             with a note (the SIFT Flow recipe feeds the ImageNet VGG16 its
             own data's mean, as the reference does); channel order or scale
-            still have to agree.
+            still have to agree. A trunk for fewer channels than the
+            config's (a widened first conv) is compared on its channels.
+        channels (slice, optional): The model's input channels the file
+            is for (one stream of a late-fusion net). Defaults to all.
 
     Returns:
         str | None: The note on a differing trunk mean, else None.
@@ -500,6 +544,22 @@ def check_input(meta: Optional[Mapping[str, Any]], model: nn.Module,
     have = preprocessor_input(model)
     if not want or have is None:
         return None
+    if channels is not None:
+        have = dict(have, mean=have['mean'][channels],
+                    std=have['std'][channels])
+    extra = ''
+    if len(want['mean']) != len(have['mean']):
+        n = len(want['mean'])
+        if not (trunk and n < len(have['mean'])):
+            raise WeightFileError(
+                f'{source} expects {n}-channel input (mean='
+                f'{list(want["mean"])}); the config feeds '
+                f'{len(have["mean"])} channels (mean={have["mean"]}). Use '
+                'the config of the net the file holds (see docs/weights.md)')
+        extra = (f'; the config\'s channels {n + 1}-{len(have["mean"])} '
+                 f'(mean {have["mean"][n:]}) are new inputs of the widened '
+                 'first conv')
+        have = dict(have, mean=have['mean'][:n], std=have['std'][:n])
 
     def close(a, b):
         return torch.allclose(torch.tensor(a, dtype=torch.float),
@@ -508,13 +568,14 @@ def check_input(meta: Optional[Mapping[str, Any]], model: nn.Module,
     same_scale = (bool(want['bgr_to_rgb']) == have['bgr_to_rgb']
                   and close(want['std'], have['std']))
     if same_scale and close(want['mean'], have['mean']):
-        return None
+        return f'{source}: input as the file expects{extra}' if extra \
+            else None
     origin = want.get('origin', 'its')
     if same_scale and trunk:
         return (f'{source}: trunk weights for {origin} input with mean='
                 f'{list(want["mean"])}; the config subtracts mean='
                 f'{have["mean"]} (same channel order and std), which the '
-                'training adapts to')
+                f'training adapts to{extra}')
     raise WeightFileError(
         f'{source} expects {origin} input: data_preprocessor '
         f'mean={list(want["mean"])}, std={list(want["std"])}, '

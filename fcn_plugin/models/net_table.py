@@ -1,15 +1,16 @@
 """The one table of the plugin's FCN nets: names, layers and geometry.
 
 Everything here is read off the models' declarations: the trunk layers off
-:class:`VGG16Caffe`, and off each head of `FCN
-<https://arxiv.org/abs/1605.06211>`_ its nets (:class:`NetDescription`:
-names, titles, staging, Caffe releases, fixed skip scales) and its layers
-(Caffe names, upscore kernels and strides, skip crop offsets). The tables
-are live: a head class defined later (say, in a user's module imported by
-``custom_imports``) is in every table from then on. The converters
-(``fcn_plugin.converters.layers``) and the checkpoint checks
-(``fcn_plugin.engine.weight_check``) use this table instead of keeping
-copies.
+each trunk (:class:`VGG16Caffe`; :class:`AlexNetCaffe`, the CaffeNet of
+FCN-AlexNet), and off each head of `FCN
+<https://arxiv.org/abs/1605.06211>`_ its trunk (``trunk``), its nets
+(:class:`NetDescription`: names, titles, staging, Caffe releases, fixed
+skip scales) and its layers (Caffe names, upscore kernels and strides,
+skip crop offsets). The tables are live: a head class defined later (say,
+in a user's module imported by ``custom_imports``) is in every table from
+then on. The converters (``fcn_plugin.converters.layers``) and the
+checkpoint checks (``fcn_plugin.engine.weight_check``) use this table
+instead of keeping copies.
 
 Net names: the reference nets (``vgg16`` for the trunk alone, ``fcn32s``,
 ``fcn16s``, ``fcn8s``, ``fcn8s-atonce``) and their variants, named by the

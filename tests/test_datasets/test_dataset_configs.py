@@ -15,8 +15,9 @@ from .conftest import CAFFE_MEAN, DATASET_CFGS
 
 #: The dataset bases there should be; a new one needs its checks here.
 EXPECTED = [
-    'pascal_context_59_fcn', 'pascal_context_fcn', 'pascal_voc12_aug_fcn',
-    'pascal_voc12_fcn', 'siftflow_fcn', 'synthetic_voc'
+    'nyud_fcn', 'pascal_context_59_fcn', 'pascal_context_fcn',
+    'pascal_voc12_aug_fcn', 'pascal_voc12_fcn', 'siftflow_fcn',
+    'synthetic_voc'
 ]
 #: The VOC bases (the Context ones: test_context_bases_*).
 NAMES = [p.stem for p in DATASET_CFGS if 'voc' in p.stem]

@@ -6,7 +6,9 @@ Reads the ILSVRC VGG16 model (``VGG_ILSVRC_16_layers.caffemodel``, FCN's
 ``pascalcontext-fcn32s-heavy.caffemodel`` ...
 ``pascalcontext-fcn8s-heavy.caffemodel``, the two-head
 ``siftflow-fcn32s-heavy.caffemodel`` ...
-``siftflow-fcn8s-heavy.caffemodel``) without pycaffe. Example::
+``siftflow-fcn8s-heavy.caffemodel``), and FCN-AlexNet's ImageNet CaffeNet
+(``bvlc_reference_caffenet.caffemodel``) and release
+(``fcn-alexnet-pascal.caffemodel``) without pycaffe. Example::
 
     python tools/model_converters/caffe2mmseg.py \
         VGG_ILSVRC_16_layers.caffemodel checkpoints/vgg16_caffe_fcn.pth
@@ -32,13 +34,25 @@ geometric classes) ``geo_head.<layer>`` of a ``TwoHeadEncoderDecoder``
 
     python tools/model_converters/caffe2mmseg.py \
         siftflow-fcn16s-heavy.caffemodel checkpoints/fcn16s_vgg16_siftflow.pth
+
+The NYUDv2 releases: the colour and HHA FCN-32s (``--modality hha``
+records the HHA mean) and the late-fusion colour-HHA net, whose two streams
+(``conv1_1color`` ..., ``conv1_1hha`` ...) become the streams of a
+``LateFusionEncoderDecoder``::
+
+    python tools/model_converters/caffe2mmseg.py \
+        nyud-fcn32s-hha-heavy.caffemodel \
+        checkpoints/fcn32s_vgg16_nyud-hha.pth --modality hha
+    python tools/model_converters/caffe2mmseg.py \
+        nyud-fcn32s-color-hha-heavy.caffemodel \
+        checkpoints/fcn32s_vgg16_nyud-rgb-hha.pth
 """
 import argparse
 import os.path as osp
 import sys
 
 from fcn_plugin.converters import NETS, caffe2mmseg, summary
-from fcn_plugin.datasets.class_orders import targets
+from fcn_plugin.datasets.class_orders import CLASS_ORDERS, targets
 
 # The tools' helper package, fcn_tools, is in tools/, this folder's parent.
 sys.path.append(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -66,9 +80,17 @@ def main() -> None:
                         'omitted')
     parser.add_argument('--classes', choices=tuple(targets()),
                         help=_classes_help())
+    modalities = sorted({m for o in CLASS_ORDERS.values()
+                         for m in o.modality_means})
+    parser.add_argument(
+        '--modality', choices=modalities,
+        help='input of a one-stream release of an RGB-D benchmark (NYUDv2: '
+        'hha for nyud-fcn32s-hha-heavy.caffemodel, color for the colour '
+        'net): its mean is recorded as the input. A late-fusion file takes '
+        'its modalities from its layer suffixes (conv1_1color, conv1_1hha)')
     args = parser.parse_args()
-    print(summary(caffe2mmseg(args.src, args.dst, args.net, args.classes),
-                  args.dst))
+    print(summary(caffe2mmseg(args.src, args.dst, args.net, args.classes,
+                              args.modality), args.dst))
 
 
 if __name__ == '__main__':

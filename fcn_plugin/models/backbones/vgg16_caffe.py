@@ -115,6 +115,10 @@ class VGG16Caffe(BaseModule):
         }, 'fc7': 'fc7'
     }
 
+    #: Other Caffe names of a layer: the 4-channel (BGR + depth) conv1_1 of
+    #: the early-fusion NYUDv2 net (``nyud-fcn32s-color-d``) is renamed so
+    #: that Caffe does not copy the 3-channel weights into it.
+    caffe_aliases: Dict[str, str] = {'conv1_1_bgrd': 'conv1_1'}
     #: Trunk switches of the net table this trunk has: ``nofc``
     #: (``with_fc=False``) and ``nopad`` (``first_pad=1``).
     switches: Tuple[str, ...] = ('nofc', 'nopad')
