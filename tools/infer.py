@@ -10,12 +10,20 @@ class indices, like VOC's ``SegmentationClass``). For a two-headed net
 geometric classes in the dataset's ``geo_palette``. The input is an image,
 a folder of images or a ``.txt`` list of image paths.
 
+The NYUDv2 RGB-D nets read each image's depth (``--depth``: a 16-bit PNG of
+millimetres, or a folder of them named like the images) or HHA map
+(``--hha``); a net that reads HHA computes it from the depth when only
+``--depth`` is given. Images of the prepared layout (``<root>/images/``)
+find their maps in ``<root>/depth/`` and ``<root>/hha/`` without either.
+
 Examples:
     python tools/infer.py CONFIG CKPT demo.jpg --out-dir out/
     python tools/infer.py CONFIG CKPT images/ --out-dir out/ --device cuda
     python tools/infer.py CONFIG CKPT images/ --out-dir out/ --precision bf16
     python tools/infer.py CONFIG net.onnx images/ --out-dir out/ \
         --backend onnxruntime
+    python tools/infer.py configs/fcn32s_vgg16_nyud-rgb-hha.py CKPT \
+        room.png --depth room_depth.png --out-dir out/
 """
 import argparse
 import os.path as osp
@@ -28,6 +36,7 @@ from mmengine.config import Config, DictAction
 from mmseg.apis import MMSegInferencer
 from tqdm import tqdm
 
+from fcn_plugin.apis import RGBDInferencer
 from fcn_plugin.models.segmentors import PRECISIONS, set_precision
 from fcn_tools.dataset_meta import config_dataset_meta
 from fcn_tools.errors import error_message, run_tool
@@ -63,6 +72,14 @@ def parse_args() -> argparse.Namespace:
         help='pytorch backend: bf16 casts the trunk weights once '
         '(docs/deployment.md)')
     parser.add_argument(
+        '--depth',
+        help='RGB-D nets: the depth map (16-bit PNG, millimetres) of the '
+        'image, or a folder of depth maps named like the images')
+    parser.add_argument(
+        '--hha',
+        help='RGB-D nets: the HHA map of the image, or a folder of them '
+        'named like the images (computed from --depth when missing)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -72,7 +89,29 @@ def parse_args() -> argparse.Namespace:
         parser.error(f'--opacity must be in (0, 1], got {args.opacity}')
     if args.backend == 'onnxruntime' and args.precision != 'fp32':
         parser.error('--precision applies to --backend pytorch only')
+    if args.backend == 'onnxruntime' and (args.depth or args.hha):
+        parser.error('--depth / --hha apply to --backend pytorch only')
     return args
+
+
+def map_of(image: Path, where: Optional[str], setting: str,
+           single: bool) -> Optional[str]:
+    """The ``--depth`` / ``--hha`` file of ``image`` (None: not given)."""
+    if where is None:
+        return None
+    if osp.isdir(where):
+        path = osp.join(where, image.name)
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{setting} {where} has no {image.name} for image {image}')
+        return path
+    if not osp.isfile(where):
+        raise FileNotFoundError(f'{setting} {where} does not exist')
+    if not single:
+        raise ValueError(f'{setting} {where} is one file but the input holds '
+                         'several images; give a folder of maps named like '
+                         'the images')
+    return where
 
 
 def load_config(path: str, cfg_options: Optional[dict]) -> Config:
@@ -94,8 +133,7 @@ def build_inferencer(cfg: Config, checkpoint: str,
     """
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
-    inferencer = MMSegInferencer(
-        model=cfg, weights=checkpoint, device=device)
+    inferencer = RGBDInferencer(model=cfg, weights=checkpoint, device=device)
     inferencer.show_progress = False  # the tool shows one bar for all
     model = inferencer.model
     num_classes = model.decode_head.num_classes
@@ -109,9 +147,11 @@ def build_inferencer(cfg: Config, checkpoint: str,
     return inferencer
 
 
-def segment(inferencer: MMSegInferencer, path: Path,
-            opacity: float) -> Tuple[np.ndarray, np.ndarray, Optional[
-                np.ndarray]]:
+def segment(inferencer: MMSegInferencer,
+            path: Path,
+            opacity: float,
+            maps: Optional[dict] = None) -> Tuple[np.ndarray, np.ndarray,
+                                                  Optional[np.ndarray]]:
     """Segment one image file.
 
     The steps of ``MMSegInferencer.__call__`` (``preprocess``, ``forward``,
@@ -123,13 +163,14 @@ def segment(inferencer: MMSegInferencer, path: Path,
         inferencer (MMSegInferencer): From :func:`build_inferencer`.
         path (Path): The image.
         opacity (float): Opacity of the painted prediction.
+        maps (dict, optional): ``depth_path`` / ``hha_path`` of the image.
 
     Returns:
         tuple: The ``(H, W)`` uint8 class indices, the RGB overlay (both
         maps for a two-headed net) and the geometric class indices (None
         for a one-headed net), at the image's size.
     """
-    inputs = [str(path)]
+    inputs = [dict(img_path=str(path), **maps)] if maps else [str(path)]
     try:
         preds = [
             pred for data in inferencer.preprocess(inputs, batch_size=1)
@@ -170,7 +211,16 @@ def main() -> None:
 
         def run(path: Path) -> Tuple[np.ndarray, np.ndarray,
                                      Optional[np.ndarray]]:
-            return segment(inferencer, path, args.opacity)
+            maps = {
+                key: value
+                for key, value in (
+                    ('depth_path', map_of(path, args.depth, '--depth',
+                                          len(images) == 1)),
+                    ('hha_path', map_of(path, args.hha, '--hha',
+                                        len(images) == 1)))
+                if value is not None
+            }
+            return segment(inferencer, path, args.opacity, maps)
     out_dir = Path(args.out_dir)
     (out_dir / 'overlay').mkdir(parents=True, exist_ok=True)
     (out_dir / 'label').mkdir(parents=True, exist_ok=True)

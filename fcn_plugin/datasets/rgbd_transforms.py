@@ -27,6 +27,7 @@ stacked image, nearest for the label), whatever the channel count.
 apply to a stack. The per-modality means are subtracted by
 :class:`~fcn_plugin.models.RGBDDataPreProcessor`.
 """
+import os.path as osp
 import warnings
 from typing import Dict, Optional, Sequence, Tuple, Union
 
@@ -61,6 +62,30 @@ _PREPARE = 'tools/prepare_nyud.py'
 
 def _one_line(err: Exception) -> str:
     return ' '.join(str(err).split())
+
+
+#: Where inference finds a sample's other maps: the arguments of
+#: ``RGBDInferencer`` and ``tools/infer.py``.
+INFERENCE_HINT = ('at inference, give them with RGBDInferencer(...)(inputs, '
+                  'depths=..., hhas=...) or tools/infer.py --depth / --hha')
+
+
+def sibling_file(results: dict, name: str) -> Optional[str]:
+    """The ``name`` map of a sample in the prepared layout, if it exists.
+
+    A sample without ``<name>_path`` (MMSeg's inference APIs pass the image
+    path only) whose image is ``<root>/images/<file>`` has its depth or HHA
+    map at ``<root>/<name>/<file>``, as ``tools/prepare_nyud.py`` lays them
+    out.
+    """
+    img_path = results.get('img_path')
+    if not isinstance(img_path, str):
+        return None
+    folder, file = osp.split(img_path)
+    if osp.basename(folder) != 'images':
+        return None
+    path = osp.join(osp.dirname(folder), name, file)
+    return path if osp.isfile(path) else None
 
 
 class _ModalityLoader(BaseTransform):
@@ -212,12 +237,20 @@ class LoadDepthFromFile(_ModalityLoader):
             DataFileError: If the sample has no depth file, or the file is
                 missing, bad, or has holes with ``holes='error'``.
         """
-        path = results.get(PATH_KEYS['depth'])
-        if path is None:
-            raise DataFileError(
-                f"sample {results.get('img_path')} has no depth_path; set "
-                "data_prefix.depth_path (e.g. 'depth') in the dataset config")
-        depth = self.read_millimetres(path)
+        if isinstance(results.get('depth_mm'), np.ndarray):
+            # given as an array (RGBDInferencer): millimetres
+            depth = np.asarray(results['depth_mm'], np.float32)
+            path = results.get(PATH_KEYS['depth'], 'the given depth')
+        else:
+            path = results.get(PATH_KEYS['depth']) or sibling_file(
+                results, 'depth')
+            if path is None:
+                raise DataFileError(
+                    f"sample {results.get('img_path')} has no depth_path; "
+                    "set data_prefix.depth_path (e.g. 'depth') in the "
+                    f'dataset config; {INFERENCE_HINT}')
+            results[PATH_KEYS['depth']] = path
+            depth = self.read_millimetres(path)
         holes = depth <= 0
         if holes.any():
             depth = self._treat_holes(depth, holes, path)
@@ -359,16 +392,22 @@ class LoadHHAFromFile(_ModalityLoader):
                 ``from_depth``, there is no depth or no HHA can be computed
                 from it.
         """
-        if self.from_depth:
+        path = results.get(PATH_KEYS['hha']) or sibling_file(results, 'hha')
+        if isinstance(results.get('hha'), np.ndarray):
+            hha = results['hha']  # given as an array (RGBDInferencer)
+        elif self.from_depth or (path is None and self._has_depth(results)):
+            # At inference a sample may come with its depth only: its HHA is
+            # computed from it.
             hha = self._from_depth(results)
         else:
-            path = results.get(PATH_KEYS['hha'])
             if path is None:
                 raise DataFileError(
-                    f"sample {results.get('img_path')} has no hha_path; set "
-                    "data_prefix.hha_path (e.g. 'hha') in the dataset config, "
-                    'or compute HHA from the depth with '
-                    'LoadHHAFromFile(from_depth=True)')
+                    f"sample {results.get('img_path')} has no HHA map and no "
+                    "depth to compute it from; set data_prefix.hha_path "
+                    "(e.g. 'hha') in the dataset config, or compute HHA from "
+                    'the depth with LoadHHAFromFile(from_depth=True); '
+                    + INFERENCE_HINT)
+            results[PATH_KEYS['hha']] = path
             hha = self._read(
                 path, 'HHA', f'prepare the data with {_PREPARE}, or compute '
                 'HHA from the depth with LoadHHAFromFile(from_depth=True)',
@@ -379,10 +418,20 @@ class LoadHHAFromFile(_ModalityLoader):
         results['hha'] = hha
         return results
 
+    @staticmethod
+    def _has_depth(results: dict) -> bool:
+        return (results.get('depth') is not None
+                or isinstance(results.get('depth_mm'), np.ndarray)
+                or results.get(PATH_KEYS['depth']) is not None
+                or sibling_file(results, 'depth') is not None)
+
     def _from_depth(self, results: dict) -> np.ndarray:
         from .hha import depth_to_hha
-        path = results.get(PATH_KEYS['depth'])
-        if results.get('depth') is not None:
+        path = results.get(PATH_KEYS['depth']) or sibling_file(
+            results, 'depth')
+        if isinstance(results.get('depth_mm'), np.ndarray):
+            metres = np.asarray(results['depth_mm'], np.float64) / 1000
+        elif results.get('depth') is not None:
             metres = depth_in_metres(results['depth'],
                                      results.get('depth_encoding', 'log'))
         elif path is not None:
