@@ -71,16 +71,16 @@ INFERENCE_HINT = ('at inference, give them with RGBDInferencer(...)(inputs, '
 
 
 def sibling_file(results: dict, name: str) -> Optional[str]:
-    """The ``name`` map of a sample in the prepared layout, if it exists.
+    """The ``name`` map of an inference sample in the prepared layout.
 
-    A sample without ``<name>_path`` (MMSeg's inference APIs pass the image
-    path only) whose image is ``<root>/images/<file>`` has its depth or HHA
-    map at ``<root>/<name>/<file>``, as ``tools/prepare_nyud.py`` lays them
-    out.
+    A sample without ``<name>_path`` and without a label (MMSeg's inference
+    APIs pass the image path only) whose image is ``<root>/images/<file>``
+    has its depth or HHA map at ``<root>/<name>/<file>``, as
+    ``tools/prepare_nyud.py`` lays them out.
     """
     img_path = results.get('img_path')
-    if not isinstance(img_path, str):
-        return None
+    if not isinstance(img_path, str) or 'seg_map_path' in results:
+        return None  # a dataset's samples name their files (data_prefix)
     folder, file = osp.split(img_path)
     if osp.basename(folder) != 'images':
         return None

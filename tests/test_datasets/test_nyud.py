@@ -656,7 +656,9 @@ def test_hha_without_depth_is_one_error(data, tmp_path, fake_hha):
                       data_prefix=dict(img_path='images',
                                        seg_map_path='labels'))
     assert msg.startswith(f'sample {data}/images/img_5001.png has no '
-                          'hha_path; set data_prefix.hha_path')
+                          'HHA map and no depth to compute it from; set '
+                          'data_prefix.hha_path')
+    assert 'RGBDInferencer' in msg and '--depth' in msg
     # holes in the depth the map is computed from name the file
     root = write_nyud(tmp_path / 'nyud')
     depth = root / 'depth' / 'img_5001.png'
