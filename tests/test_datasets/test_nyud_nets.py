@@ -17,7 +17,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmseg.apis import inference_model, init_model
+from mmseg.apis import MMSegInferencer, inference_model, init_model
 from mmseg.registry import MODELS
 from PIL import Image
 
@@ -170,6 +170,10 @@ def test_inference_apis_find_and_take_the_maps(runs, tmp_path):
 
     cfg = Config.fromfile(str(run['config']))
     cfg.merge_from_dict(_tiny_model_options('fcn32s_vgg16_nyud-rgb-hha'))
+    # MMSeg's own inferencer finds them the same way
+    mmseg_out = MMSegInferencer(cfg, str(run['ckpt']), device='cpu')(
+        str(image))
+    np.testing.assert_array_equal(mmseg_out['predictions'], found.numpy())
     inferencer = RGBDInferencer(cfg, str(run['ckpt']), device='cpu')
     # the same maps given as paths from elsewhere, and as arrays
     elsewhere = tmp_path / 'in'
