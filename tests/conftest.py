@@ -2,6 +2,7 @@
 import copy
 import math
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 import torch
@@ -18,9 +19,19 @@ MODEL_CFGS = {
     'fcn16s': CONFIGS / '_base_/models/fcn16s_vgg16.py',
     'fcn8s': CONFIGS / '_base_/models/fcn8s_vgg16.py',
     'fcn8s-atonce': CONFIGS / '_base_/models/fcn8s-atonce_vgg16.py',
+    'fcn32s-alexnet': CONFIGS / '_base_/models/fcn32s_alexnet.py',
 }
 #: Narrow widths with the exact VGG16 geometry, for fast CPU tests.
 TINY_WIDTHS = dict(stage_channels=(4, 5, 6, 7, 8), fc_channels=9)
+#: Narrow widths with the exact CaffeNet geometry (those of
+#: ``tests/data/tiny_fcn32s_alexnet_voc.py``; even where the group-2 convs
+#: need it).
+TINY_ALEXNET_WIDTHS = dict(stage_channels=(4, 6, 6, 4, 6), fc_channels=9)
+#: The tiny widths of each trunk, by backbone type (other types: VGG16's).
+TINY_TRUNK_WIDTHS = {
+    'VGG16Caffe': TINY_WIDTHS,
+    'AlexNetCaffe': TINY_ALEXNET_WIDTHS,
+}
 #: Settings of the plain network (direct convolutions, NCHW throughout), by
 #: dotted key, and the backbone's share of them.
 PLAIN = PLAIN_OPTIONS
@@ -34,6 +45,7 @@ TINY_HEAD_CHANNELS = {
     'fcn16s': (7, 9),
     'fcn8s': (6, 7, 9),
     'fcn8s-atonce': (6, 7, 9),
+    'fcn32s-alexnet': 9,
 }
 
 
@@ -51,9 +63,30 @@ def model_cfg(net: str,
     head = model['decode_head']
     head['num_classes'] = num_classes
     if tiny:
-        model['backbone'].update(TINY_WIDTHS)
+        model['backbone'].update(tiny_widths(model['backbone']['type']))
         head['in_channels'] = TINY_HEAD_CHANNELS[net]
     return model
+
+
+def tiny_widths(backbone_type: str) -> dict:
+    """``stage_channels`` and ``fc_channels`` of a trunk's tiny widths."""
+    return TINY_TRUNK_WIDTHS.get(backbone_type, TINY_WIDTHS)
+
+
+def tiny_output_widths(backbone_type: str) -> Tuple[int, ...]:
+    """Widths of every output of a trunk at its tiny widths, in
+    ``out_indices`` order (VGG16: pool1 ... pool5, fc7; CaffeNet: pool1,
+    pool2, pool5, fc7); VGG16's for a type that is no declared trunk."""
+    from mmseg.registry import MODELS
+
+    from fcn_plugin.models.backbones import VGG16Caffe
+    trunk = MODELS.get(backbone_type)
+    if not hasattr(trunk, 'output_layers'):
+        trunk = VGG16Caffe
+    widths = tiny_widths(backbone_type)
+    shapes = trunk.layer_shapes(widths['stage_channels'],
+                                widths['fc_channels'])
+    return tuple(shapes[layer][0] for layer in trunk.output_layers.values())
 
 
 def build_model(net: str, tiny: bool = True, **kwargs) -> torch.nn.Module:

@@ -1,16 +1,19 @@
-"""Tests of tools/benchmark.py and its library (tiny nets, no timing)."""
+"""Tests of tools/benchmark.py and its library (tiny nets, no timing): the
+plugin against the bare net, and FCN-AlexNet beside FCN-VGG16."""
 import json
 import math
+import re
 
 import pytest
 import torch
 
 from fcn_tools.benchmark import cli
-from fcn_tools.benchmark.cases import build_pair
+from fcn_tools.benchmark.cases import TINY_WIDTHS, build_pair, build_plugin
 from fcn_tools.benchmark.checks import max_rel_diff, numeric_checks
 from fcn_tools.benchmark.flops import count_flops
 from fcn_tools.benchmark.memory import peak_rss_mb, reset_peak_rss, rss_mb
 from fcn_tools.benchmark.timing import interleaved, paired_ratio
+from fcn_tools.benchmark.trunks import TrunkSteps, count_parameters
 
 RATIOS = ('inference', 'train_step', 'gflops_vs_matmul', 'peak_memory',
           'data_vs_model')
@@ -106,7 +109,7 @@ def test_benchmark_end_to_end(tmp_path):
         '--tiny', '--nets', 'fcn8s', '--shape', '1x3x24x32',
         '--memory-shape', '1x3x24x32', '--repeats', '1', '--warmup', '0',
         '--data-images', '2', '--data-size', '40x48', '--mm-size',
-        '256,256,256', '--out',
+        '256,256,256', '--skip', 'trunks', '--out',
         str(out)
     ])
     result = json.loads(out.read_text())
@@ -149,3 +152,123 @@ def test_plain_side_takes_the_model_options_but_plain_kernels():
                       options={'backbone.dropout_ratio': 0.25})
     assert pair.plugin.backbone.drop6.p == pair.plain.backbone.drop6.p == 0.25
     assert pair.plugin.backbone.fc_gemm and not pair.plain.backbone.fc_gemm
+
+
+def alexnet_flops(h: int, w: int, widths, fc: int,
+                  classes: int = 21) -> int:
+    """FLOPs (2 x multiply-adds) of voc-fcn-alexnet's convolutions and its
+    63 / 32 deconvolution on an h x w image, from Caffe's layer table."""
+
+    def pool(s):  # 3x3 / 2, rounding up
+        return math.ceil((s - 3) / 2) + 1
+
+    def conv(cin, cout, k, group, dims):
+        return 2 * cout * (cin // group) * k * k * dims[0] * dims[1]
+
+    c1, c2, c3, c4, c5 = widths
+    dims = [(s + 200 - 11) // 4 + 1 for s in (h, w)]  # conv1, pad 100
+    total = conv(3, c1, 11, 1, dims)
+    dims = [pool(s) for s in dims]
+    total += conv(c1, c2, 5, 2, dims)
+    dims = [pool(s) for s in dims]
+    total += (conv(c2, c3, 3, 1, dims) + conv(c3, c4, 3, 2, dims) +
+              conv(c4, c5, 3, 2, dims))
+    dims = [pool(s) - 5 for s in dims]  # pool5, then fc6 6x6 valid
+    total += (conv(c5, fc, 6, 1, dims) + conv(fc, fc, 1, 1, dims) +
+              conv(fc, classes, 1, 1, dims))
+    # the transposed conv: every input pixel spreads a 63x63 kernel
+    return total + 2 * classes * classes * 63 * 63 * dims[0] * dims[1]
+
+
+def test_full_width_parameters_are_the_papers():
+    """57M for FCN-AlexNet against 134M for FCN-VGG16 (table 1): the
+    trained parameters with 21 classes; the fixed bilinear kernels
+    (21 x 21 x 63 x 63, 21 x 21 x 64 x 64) besides."""
+    counts = {
+        net: count_parameters(build_plugin(net))
+        for net in ('fcn32s', 'fcn32s-alexnet')
+    }
+    # bvlc_reference_caffenet's convs (group 2 halves conv2/4/5 inputs),
+    # fc6 6x6 / fc7 as convs, score_fr
+    caffenet = [(96, 3, 11), (256, 48, 5), (384, 256, 3), (384, 192, 3),
+                (256, 192, 3), (4096, 256, 6), (4096, 4096, 1), (21, 4096, 1)]
+    trained = sum(o * i * k * k + o for o, i, k in caffenet)
+    assert counts['fcn32s-alexnet'] == (trained + 21 * 21 * 63 * 63, trained)
+    assert round(trained / 1e6) == 57
+    assert round(counts['fcn32s'][1] / 1e6) == 134
+    assert counts['fcn32s'][0] - counts['fcn32s'][1] == 21 * 21 * 64 * 64
+
+
+def test_alexnet_beside_vgg16_in_one_run(tmp_path, capsys):
+    out = tmp_path / 'bench.json'
+    cli.main([
+        '--tiny', '--skip', 'nets', 'data', 'deploy', '--trunk-cases',
+        'fcn32s-alexnet', '--trunk-shape', '1x3x37x45', '--memory-shape',
+        '1x3x24x32', '--repeats', '2', '--warmup', '0', '--out',
+        str(out)
+    ])
+    printed = capsys.readouterr().out
+    result = json.loads(out.read_text())['trunks']
+    assert result['reference'] == 'fcn32s'
+    cases = result['cases']
+    assert list(cases) == ['fcn32s', 'fcn32s-alexnet']
+    alexnet, vgg = cases['fcn32s-alexnet'], cases['fcn32s']
+    assert (alexnet['title'], vgg['title']) == ('FCN-AlexNet',
+                                                'FCN-VGG16 (FCN-32s)')
+    widths, fc = TINY_WIDTHS['stage_channels'], TINY_WIDTHS['fc_channels']
+    assert alexnet['flops'] == alexnet_flops(37, 45, widths, fc)
+    assert 0 < alexnet['flops'] < vgg['flops']
+    ratios = result['ratios']
+    for key in ('flops', 'params', 'trainable_params'):
+        assert ratios['fcn32s-alexnet'][key] == alexnet[key] / vgg[key]
+    assert alexnet['trainable_params'] < alexnet['params']  # fixed upscore
+    for measure in ('inference', 'train_step'):
+        for case in cases.values():
+            assert len(case[f'{measure}_times']) == 2
+            assert case[f'{measure}_s'] > 0 and case[f'{measure}_cpu_s'] > 0
+        for key in (measure, f'{measure}_cpu'):
+            assert ratios['fcn32s'][key] == 1.
+            value = ratios['fcn32s-alexnet'][key]
+            assert math.isfinite(value) and value > 0, key
+    for name, case in cases.items():
+        assert case['memory']['case'] == name
+        assert case['memory']['shape'] == [1, 3, 24, 32]
+        assert case['memory']['peak_mb'] > 0
+    assert ratios['fcn32s-alexnet']['peak_memory'] == (
+        alexnet['memory']['peak_mb'] / vgg['memory']['peak_mb'])
+    # the paper's figures beside the measured ones (K40: 50 / 210 ms)
+    assert ratios['fcn32s-alexnet']['paper'] == pytest.approx(
+        dict(params_m=57 / 134, k40_ms=50 / 210, mean_iu=39.8 / 56.0))
+    assert '| measure ' in printed and 'FCN-AlexNet' in printed
+    assert re.search(
+        r'FCN-AlexNet / FCN-VGG16 \(FCN-32s\): inference time \d\.\d\dx '
+        r'\(paper, K40: 0\.24x\), trained parameters \d\.\d\dx \(paper: '
+        r'0\.43x\)',
+        printed)
+
+
+def test_plain_kernel_case_is_the_same_vgg16_net():
+    """The third case of the comparison computes FCN-VGG16's function with
+    the kernels the CaffeNet trunk has (direct convs, NCHW)."""
+    steps = TrunkSteps(['fcn32s', 'fcn32s-plain-kernels'], (1, 3, 29, 35),
+                       tiny=True)
+    steps.set_mode(False)
+    fast, plain = steps.models['fcn32s'], steps.models['fcn32s-plain-kernels']
+    assert fast.backbone.fc_gemm and not plain.backbone.fc_gemm
+    assert not plain.backbone.channels_last
+    logits = [
+        steps.infer[name]()[0].seg_logits.data
+        for name in ('fcn32s', 'fcn32s-plain-kernels')
+    ]
+    assert max_rel_diff(*logits) < 1e-5
+    assert count_flops(steps.infer['fcn32s']) == count_flops(
+        steps.infer['fcn32s-plain-kernels'])
+
+
+def test_deploy_rows_take_other_nets():
+    args = cli.parse_args(['--nets', 'fcn8s', '--deploy-nets',
+                           'fcn32s-alexnet'])
+    assert args.deploy_nets == ['fcn32s-alexnet']
+    assert cli.parse_args([]).deploy_nets is None  # then: --nets
+    with pytest.raises(SystemExit):
+        cli.parse_args(['--nets', 'fcn32s-alexnet'])  # no bare twin

@@ -6,6 +6,7 @@ import pytest
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
 
+from fcn_plugin.datasets.rgbd_transforms import MODALITY_CHANNELS
 from fcn_tools.synthetic import make_synthetic_voc
 from .conftest import CONFIGS
 
@@ -21,7 +22,15 @@ PAPER_CONFIGS = [
 ] + [
     # siftflow-fcn*: two heads on one trunk
     f'fcn{net}_vgg16_siftflow.py' for net in ('32s', '16s', '8s')
-]
+] + [
+    # voc-fcn-alexnet: the CaffeNet trunk with an FCN-32s head
+    'fcn32s_alexnet_voc.py',
+] + [
+    # nyud-fcn32s-{color,hha,color-d,color-hha} and the paper's FCN-16s
+    # late fusion
+    f'fcn32s_vgg16_nyud-{task}.py' for task in ('rgb', 'hha', 'rgbd',
+                                                'rgb-hha')
+] + ['fcn16s_vgg16_nyud-rgb-hha.py']
 #: The other top-level configs, in MMSeg's naming.
 MMSEG_CONFIGS = [
     'fcn32s_vgg16_4xb2-40k_voc12aug-500x500.py',
@@ -49,10 +58,12 @@ BASE_CONFIGS = [
     '_base_/datasets/pascal_context_59_fcn.py',
     '_base_/datasets/pascal_context_fcn.py',
     '_base_/datasets/siftflow_fcn.py',
+    '_base_/datasets/nyud_fcn.py',
     '_base_/models/fcn32s_vgg16.py',
     '_base_/models/fcn16s_vgg16.py',
     '_base_/models/fcn8s_vgg16.py',
     '_base_/models/fcn8s-atonce_vgg16.py',
+    '_base_/models/fcn32s_alexnet.py',
     '_base_/models/fcn8s-atonce_vgg16_mean-loss.py',
     '_base_/models/fcn32s_vgg16_two-head.py',
     '_base_/models/fcn16s_vgg16_two-head.py',
@@ -234,6 +245,7 @@ def data_roots(tmp_path_factory, synthetic_root) -> dict:
                                                  write_custom,
                                                  write_pascal_context,
                                                  write_siftflow)
+    from .test_datasets.test_nyud import write_nyud
     tmp = tmp_path_factory.mktemp('layouts')
     return {
         'FCNVOCDataset': synthetic_root,
@@ -244,6 +256,7 @@ def data_roots(tmp_path_factory, synthetic_root) -> dict:
                          'FCNPascalContextDataset59'),
                         str(write_pascal_context(tmp / 'context'))),
         'FCNSiftFlowDataset': str(write_siftflow(tmp / 'siftflow')),
+        'FCNNYUDDataset': str(write_nyud(tmp / 'nyud')),
     }
 
 
@@ -271,7 +284,46 @@ def test_config_loads_and_builds(name: str, data_roots: dict):
             _point_at(dataset_cfg, data_roots[dataset_cfg['type']])
             dataset = DATASETS.build(dataset_cfg)
             assert len(dataset) > 0
-            assert dataset[0]['inputs'].shape[0] == 3
+            # the image, or the stacked modalities of an RGB-D net
+            channels = sum(MODALITY_CHANNELS[m] for m in dataset_cfg.get(
+                'modalities', ('color', )))
+            assert dataset[0]['inputs'].shape[0] == channels
             built += 1
     if path.parent.name != 'schedules' and path.name != 'default_runtime.py':
         assert built > 0, f'{path} describes neither a model nor data'
+
+
+def test_alexnet_recipe_is_the_reference_solver():
+    """configs/fcn32s_alexnet_voc.py: voc-fcn-alexnet/solver.prototxt with
+    Caffe's iter_size 20 as MMEngine's gradient accumulation, counted in
+    forward/backward passes."""
+    from mmengine.optim import build_optim_wrapper
+    from mmseg.registry import MODELS
+
+    from .conftest import TINY_ALEXNET_WIDTHS
+    cfg = Config.fromfile(str(CONFIGS / 'fcn32s_alexnet_voc.py'))
+    init_default_scope('mmseg')
+    assert cfg.model.backbone.type == 'AlexNetCaffe'
+    assert cfg.model.decode_head.type == 'FCN32sAlexNetHead'
+    # normalize=True: the mean over the valid pixels
+    assert cfg.model.decode_head.loss_decode.avg_non_ignore
+    assert cfg.train_dataloader.batch_size == 1
+    updates, passes = 100000, 20
+    assert cfg.train_cfg.max_iters == updates * passes
+    assert cfg.train_cfg.val_interval == 4000 * passes
+    assert cfg.default_hooks.checkpoint.interval == 4000 * passes
+    cfg.model.backbone.update(TINY_ALEXNET_WIDTHS, init_cfg=None)
+    cfg.model.decode_head.in_channels = TINY_ALEXNET_WIDTHS['fc_channels']
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    assert wrapper._accumulative_counts == passes
+    names = {id(p): n for n, p in model.named_parameters()}
+    groups = {
+        names[id(g['params'][0])]: (g['lr'], g['weight_decay'], g['momentum'])
+        for g in wrapper.optimizer.param_groups
+    }
+    # score_fr's bias: lr_mult 2, decay_mult 0; every other layer Caffe's
+    # defaults (the trunk's biases at the base lr, with decay)
+    assert groups.pop('decode_head.score_fr.bias') == (2e-4, 0., 0.9)
+    assert 'backbone.conv1.bias' in groups
+    assert set(groups.values()) == {(1e-4, 5e-4, 0.9)}

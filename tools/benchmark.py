@@ -1,8 +1,9 @@
 """Benchmark the FCN plugin against the bare network it implements.
 
 Inference and training-step time, FLOP rate and peak memory of the plugin
-against a bare ``nn.Sequential`` FCN, the data pipeline's images/s and the
-inference backends side by side (:mod:`fcn_tools.benchmark.cli`,
+against a bare ``nn.Sequential`` FCN, the data pipeline's images/s, the
+inference backends side by side, and FCN-AlexNet beside FCN-VGG16 (the
+paper's backbone comparison) (:mod:`fcn_tools.benchmark.cli`,
 docs/performance.md).
 
 Example::

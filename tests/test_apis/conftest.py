@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from PIL import Image
 
-from ..conftest import CONFIGS, TINY_WIDTHS, randomize
+from ..conftest import CONFIGS, randomize, tiny_output_widths, tiny_widths
 
 #: Every config a user runs: the paper's, the MMSeg-named and the demos
 #: (``ablations/`` holds experiments, some of which need larger inputs).
@@ -36,6 +36,19 @@ def _load(config: Path) -> Config:
     return Config.fromfile(str(config))
 
 
+def _reads_maps(config: Path) -> bool:
+    """Whether a config's net reads depth or HHA beside the image."""
+    return any(
+        step['type'] in ('LoadDepthFromFile', 'LoadHHAFromFile')
+        for step in _load(config).get('test_pipeline') or [])
+
+
+#: The configs whose nets read the image alone; the NYUDv2 RGB-D nets also
+#: read a depth or HHA map (their inference: tests/test_datasets/
+#: test_nyud_nets.py).
+IMAGE_CONFIGS = [p for p in USER_CONFIGS if not _reads_maps(p)]
+
+
 def tiny_options(config: Path,
                  quick_inference: bool = False) -> Dict[str, object]:
     """Dotted overrides that narrow a config's net (same geometry).
@@ -45,14 +58,19 @@ def tiny_options(config: Path,
     labels).
     """
     model = _load(config).model
-    # widths of pool1..pool5 and fc7, the backbone's possible outputs
-    widths = list(TINY_WIDTHS['stage_channels']) + [TINY_WIDTHS['fc_channels']]
+    trunk = model.backbone.type
+    # widths of the backbone's possible outputs (VGG16: pool1..pool5 and
+    # fc7; CaffeNet: pool1, pool2, pool5 and fc7)
+    widths = tiny_output_widths(trunk)
     outs = [widths[i] for i in model.backbone.out_indices]
     index = model.decode_head.in_index
-    options = {f'model.backbone.{k}': v for k, v in TINY_WIDTHS.items()}
+    options = {
+        f'model.backbone.{k}': v
+        for k, v in tiny_widths(trunk).items()
+    }
     options['model.decode_head.in_channels'] = outs[index] if isinstance(
         index, int) else tuple(outs[i] for i in index)
-    options['model.backbone.init_cfg'] = None  # no VGG16 file needed
+    options['model.backbone.init_cfg'] = None  # no ImageNet file needed
     if not quick_inference:
         return options
     # At most VOC's 21 classes: the fixed upscore layers cost C x C per

@@ -1,4 +1,5 @@
-"""MMSeg's own inference APIs, unchanged, on every config under configs/.
+"""MMSeg's own inference APIs, unchanged, on every config under configs/
+whose net reads the image alone.
 
 For each config, at tiny widths with random weights saved as a checkpoint:
 ``init_model`` (the config file plus ``cfg_options``), ``inference_model``
@@ -18,7 +19,7 @@ from PIL import Image
 
 from fcn_plugin.errors import UnsafeCheckpointError
 from ..conftest import CONFIGS
-from .conftest import (SIZES, USER_CONFIGS, config_id, tiny_config,
+from .conftest import (IMAGE_CONFIGS, SIZES, config_id, tiny_config,
                        tiny_options, write_checkpoint)
 
 
@@ -32,7 +33,7 @@ def _key(label: np.ndarray) -> tuple:
     return label.shape, label.tobytes()
 
 
-@pytest.mark.parametrize('config', USER_CONFIGS, ids=config_id)
+@pytest.mark.parametrize('config', IMAGE_CONFIGS, ids=config_id)
 def test_mmseg_inference_apis(config, images, tmp_path):
     cfg = tiny_config(config, quick_inference=True)
     ckpt = write_checkpoint(cfg, tmp_path / 'w.pth')

@@ -44,11 +44,12 @@ def save_random_checkpoint(config: Path, path: Path, seed: int = 1) -> Path:
 
 @pytest.fixture(scope='session')
 def tiny_checkpoints(tmp_path_factory) -> dict:
-    """{net: (config, checkpoint)} for fcn32s / fcn16s / fcn8s."""
+    """{net: (config, checkpoint)} for fcn32s / fcn16s / fcn8s and
+    fcn32s-alexnet."""
     folder = tmp_path_factory.mktemp('ckpt')
     out = {}
-    for net in ('fcn32s', 'fcn16s', 'fcn8s'):
-        config = DATA / f'tiny_{net}_voc.py'
+    for net in ('fcn32s', 'fcn16s', 'fcn8s', 'fcn32s-alexnet'):
+        config = DATA / f'tiny_{net.replace("-", "_")}_voc.py'
         out[net] = (config,
                     save_random_checkpoint(config, folder / f'{net}.pth'))
     return out

@@ -1,12 +1,15 @@
 """The benchmark's inference-backend rows (tools/fcn_tools/benchmark)."""
 import math
 
+import pytest
+
 from fcn_tools.benchmark.deploy import BACKENDS, bench_deploy, format_deploy
 
 
-def test_backend_rows_side_by_side():
+@pytest.mark.parametrize('net', ['fcn16s', 'fcn32s-alexnet'])
+def test_backend_rows_side_by_side(net):
     result = bench_deploy(
-        'fcn16s', (1, 3, 41, 29), (128, 256, 64),
+        net, (1, 3, 41, 29), (128, 256, 64),
         repeats=2,
         warmup=0,
         threads=1,
@@ -26,7 +29,7 @@ def test_backend_rows_side_by_side():
             result['flops'] / row['seconds'] / 1e9,
             rel_tol=1e-9)
     assert 0.5 < result['bf16_argmax_agreement'] <= 1
-    table = format_deploy({'fcn16s': result}, load='1.0 1.0 1.0')
+    table = format_deploy({net: result}, load='1.0 1.0 1.0')
     lines = table.splitlines()
     assert lines[0].split() == [
         'backend', 'net', 's/batch', 'GFLOP/s', 'vs', 'fp32', 'of', 'mm',

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn as nn
 
 from fcn_tools.deploy.export import export_onnx, export_problem
 from fcn_tools.deploy.runtime import OrtSegmentor
@@ -118,3 +119,37 @@ def test_bf16_model_is_not_exported(tmp_path):
     with pytest.raises(ValueError, match="model.precision='bf16': export "
                        'the fp32 model'):
         export_onnx(model, str(tmp_path / 'x.onnx'))
+
+
+def test_alexnet_lrn_and_group_convs_export(tmp_path):
+    """FCN-AlexNet in one dynamic file: the group-2 convs and the LRN
+    (traced as its arithmetic) give PyTorch's logits at odd sizes."""
+    onnx = pytest.importorskip('onnx')
+    model = tiny_net('fcn32s-alexnet')
+    path = tmp_path / 'fcn32s-alexnet.onnx'
+    meta = export_onnx(model, str(path), shape=EXPORT_SHAPE, dynamic=True)
+    assert meta['fcn_plugin.net'] == 'fcn32s-alexnet'
+    groups = [
+        onnx.helper.get_attribute_value(a)
+        for node in onnx.load(str(path)).graph.node if node.op_type == 'Conv'
+        for a in node.attribute if a.name == 'group'
+    ]
+    # conv1 .. conv5, fc6, fc7, score_fr
+    assert groups == [1, 2, 1, 2, 2, 1, 1, 1]
+    ort = OrtSegmentor(str(path))
+    for n, h, w in ((1, 37, 501), (2, 23, 31)):
+        img = image(n, h, w, seed=h)
+        ref = torch_logits(model, img)
+        got = ort(img)
+        assert got.shape == ref.shape == (n, 21, h, w)
+        span = ref.max() - ref.min()
+        assert np.abs(got - ref).max() <= 1e-4 * span
+        assert np.array_equal(got.argmax(axis=1), ref.argmax(axis=1))
+        # the LRN matters at these activations (0-255 images minus the
+        # mean): a graph without it would be far off
+        norm, model.backbone.norm = model.backbone.norm, nn.Identity()
+        try:
+            without_lrn = torch_logits(model, img)
+        finally:
+            model.backbone.norm = norm
+        assert np.abs(without_lrn - ref).max() > 0.1 * span

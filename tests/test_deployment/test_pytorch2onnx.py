@@ -1,5 +1,6 @@
 """tools/deployment/pytorch2onnx.py as a user runs it."""
 import numpy as np
+import pytest
 
 from fcn_tools.deploy.runtime import OrtSegmentor
 from .conftest import run
@@ -7,12 +8,13 @@ from .conftest import run
 TOOL = 'tools/deployment/pytorch2onnx.py'
 
 
-def test_dynamic_export_and_verify(tiny_checkpoints, tmp_path):
-    config, ckpt = tiny_checkpoints['fcn8s']
-    out = tmp_path / 'fcn8s.onnx'
+@pytest.mark.parametrize('net', ['fcn8s', 'fcn32s-alexnet'])
+def test_dynamic_export_and_verify(tiny_checkpoints, tmp_path, net):
+    config, ckpt = tiny_checkpoints[net]
+    out = tmp_path / f'{net}.onnx'
     proc = run(TOOL, config, ckpt, out, '--shape', '45', '37', '--dynamic',
                '--verify')
-    assert 'fcn8s, 21 classes, logits, any batch and size' in proc.stdout
+    assert f'{net}, 21 classes, logits, any batch and size' in proc.stdout
     lines = [ln for ln in proc.stdout.splitlines() if 'max |ORT' in ln]
     assert [ln.split(':')[0] for ln in lines] == ['45x37', '37x501', '1x1']
     diffs = [float(ln.split('(')[1].split()[0]) for ln in lines]

@@ -1,6 +1,10 @@
-"""tools/train.py and tools/test.py as subprocesses, as a user runs them."""
+"""tools/train.py and tools/test.py as subprocesses, as a user runs them:
+the tiny FCN-8s, and FCN-AlexNet with gradient accumulation."""
 import json
 import re
+
+from mmengine.runner.checkpoint import _load_checkpoint
+from PIL import Image
 
 from .conftest import DATA, NUM_IMAGES, data_root_options, run_tool
 
@@ -56,3 +60,57 @@ def test_test_reports_metrics_and_paints_every_image(trained, tiny_voc,
     assert len(painted) == NUM_IMAGES
     assert len({p.name for p in painted}) == NUM_IMAGES
     assert len(list(out.glob('*.png'))) == NUM_IMAGES
+
+
+ALEXNET = DATA / 'tiny_fcn32s_alexnet_voc.py'
+
+
+def test_alexnet_accumulates_gradients_then_tests_and_paints(
+        tiny_voc, tmp_path):
+    """FCN-AlexNet through tools/train.py with Caffe's iter_size as
+    MMEngine's ``accumulative_counts`` (one SGD update per 3 passes), then
+    tools/test.py with --show-dir."""
+    work, passes, iters = tmp_path / 'work', 3, 6
+    run_tool('tools/train.py', ALEXNET, '--work-dir', work, '--cfg-options',
+             *data_root_options(tiny_voc),
+             f'optim_wrapper.accumulative_counts={passes}',
+             f'train_cfg.max_iters={iters}',
+             f'train_cfg.val_interval={iters}',
+             'default_hooks.checkpoint.interval=1',
+             'optim_wrapper.optimizer.lr=0.01')
+    ckpts = [
+        _load_checkpoint(str(work / f'iter_{i}.pth'), map_location='cpu')
+        for i in range(1, iters + 1)
+    ]
+
+    def updated(i: int) -> bool:
+        """Whether the weights changed in pass ``i`` (from 2 on)."""
+        before, after = ckpts[i - 2]['state_dict'], ckpts[i - 1]['state_dict']
+        return any(not after[k].equal(before[k]) for k in after)
+
+    # the weights move in passes 3 and 6 only; score_fr (zero at first)
+    # with them
+    assert [updated(i) for i in range(2, iters + 1)] == [
+        i % passes == 0 for i in range(2, iters + 1)
+    ]
+    assert not ckpts[2]['state_dict']['decode_head.score_fr.weight'].equal(
+        ckpts[1]['state_dict']['decode_head.score_fr.weight'])
+    # SGD's momentum buffers appear with the first update
+    assert [bool(c['optimizer']['state']) for c in ckpts] == [
+        i >= passes for i in range(1, iters + 1)
+    ]
+
+    show = tmp_path / 'show'
+    proc = run_tool('tools/test.py', ALEXNET, work / f'iter_{iters}.pth',
+                    '--work-dir', tmp_path / 'test', '--show-dir', show,
+                    '--cfg-options', *data_root_options(tiny_voc))
+    log = proc.stdout + proc.stderr
+    (line, ) = [
+        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
+    ]
+    for key in ('aAcc', 'mIoU', 'mAcc', 'fwIoU'):
+        assert re.search(rf'\b{key}: \d', line), key
+    painted = sorted(show.rglob('*.png'))
+    assert len({p.name for p in painted}) == len(painted) == NUM_IMAGES
+    # ground truth | prediction, side by side, at the image's size
+    assert {Image.open(p).size for p in painted} == {(2 * 31, 23)}

@@ -1,7 +1,8 @@
 """EncoderDecoder with the trunk held in bfloat16 for CPU inference."""
-from typing import Optional
+from typing import Optional, Tuple, Type
 
 import torch
+import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
@@ -9,6 +10,21 @@ from torch import Tensor
 
 #: Precisions of :class:`PrecisionEncoderDecoder`.
 PRECISIONS = ('fp32', 'bf16')
+#: Trunk modules without a bf16 CPU kernel, run in fp32 inside a bf16
+#: trunk: ``nn.LocalResponseNorm`` (CaffeNet's norm1 / norm2) sums its
+#: squares with ``avg_pool3d``, which has none (``torch.autocast`` runs it
+#: in fp32 too). They have no weights.
+FP32_MODULES: Tuple[Type[nn.Module], ...] = (nn.LocalResponseNorm, )
+
+
+def _fp32_inputs(module: nn.Module, args: tuple) -> tuple:
+    """Forward pre-hook: the module's tensor inputs in fp32."""
+    return tuple(a.float() if torch.is_tensor(a) else a for a in args)
+
+
+def _bf16_output(module: nn.Module, args: tuple, output: Tensor) -> Tensor:
+    """Forward hook: the module's output back in bf16."""
+    return output.to(torch.bfloat16)
 
 
 def bf16_cpu_problem() -> Optional[str]:
@@ -40,7 +56,9 @@ class PrecisionEncoderDecoder(EncoderDecoder):
     rate. With ``precision='bf16'`` the backbone (and neck) weights are
     cast to bfloat16 once, when the model is built (a checkpoint loaded
     later is converted as it is copied into them); each call casts only
-    the preprocessed image to bf16 and the features back to fp32. The head
+    the preprocessed image to bf16 and the features back to fp32 (and the
+    output of each :data:`FP32_MODULES` layer, e.g. the LRN of
+    FCN-AlexNet's CaffeNet trunk, which runs in fp32, to bf16). The head
     (score layers, bilinear upsampling, crops) stays fp32, so its fixed
     bilinear kernels are exact and the logits come out in fp32.
     ``torch.autocast`` instead re-casts every weight (fc6 alone is 411 MB)
@@ -72,9 +90,13 @@ class PrecisionEncoderDecoder(EncoderDecoder):
         super().__init__(**kwargs)
         self.precision = precision
         if precision == 'bf16':
-            self.backbone.to(torch.bfloat16)
-            if self.with_neck:
-                self.neck.to(torch.bfloat16)
+            trunk = [self.backbone] + ([self.neck] if self.with_neck else [])
+            for part in trunk:
+                part.to(torch.bfloat16)
+                for module in part.modules():
+                    if isinstance(module, FP32_MODULES):
+                        module.register_forward_pre_hook(_fp32_inputs)
+                        module.register_forward_hook(_bf16_output)
 
     def extract_feat(self, inputs: Tensor):
         """Backbone (and neck) features, computed in the trunk's precision

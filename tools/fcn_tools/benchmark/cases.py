@@ -35,8 +35,18 @@ from ..reference_fcn import BareFCN, bare_like
 TOOLS_DIR = Path(__file__).resolve().parents[2]
 #: The repository's configs, beside the tools folder.
 CONFIG_DIR = TOOLS_DIR.parent / 'configs'
-#: Narrow widths with the exact VGG16 geometry, for smoke runs.
+#: Narrow widths with the exact geometry of either trunk (VGG16 stages,
+#: CaffeNet conv1 .. conv5: all even, as CaffeNet's group-2 convs need),
+#: for smoke runs.
 TINY_WIDTHS = dict(stage_channels=(8, 8, 16, 16, 16), fc_channels=32)
+#: The model config of each net the benchmark builds, in ``configs/``.
+MODEL_CONFIGS = {
+    'fcn32s': '_base_/models/fcn32s_vgg16.py',
+    'fcn16s': '_base_/models/fcn16s_vgg16.py',
+    'fcn8s': '_base_/models/fcn8s_vgg16.py',
+    'fcn8s-atonce': '_base_/models/fcn8s-atonce_vgg16.py',
+    'fcn32s-alexnet': '_base_/models/fcn32s_alexnet.py',
+}
 #: Caffe FCN solver (voc-fcn*/solver.prototxt): fixed lr 1e-10 on the
 #: summed loss, momentum 0.99, weight decay 5e-4.
 SOLVER = dict(lr=1e-10, momentum=0.99, weight_decay=5e-4)
@@ -55,12 +65,15 @@ PLAIN_OPTIONS = {
 def model_cfg(net: str,
               tiny: bool = False,
               options: Optional[dict] = None) -> dict:
-    """The model dict of ``configs/_base_/models/{net}_vgg16.py``.
+    """The model dict of the net's config (:data:`MODEL_CONFIGS`).
 
     ``options`` overrides settings by dotted key relative to the model, as
     ``--cfg-options`` does, e.g. ``{'backbone.fc_gemm': False}``.
     """
-    cfg = Config.fromfile(str(CONFIG_DIR / f'_base_/models/{net}_vgg16.py'))
+    if net not in MODEL_CONFIGS:
+        raise ValueError(f'unknown net {net!r}; one of '
+                         f'{", ".join(MODEL_CONFIGS)}')
+    cfg = Config.fromfile(str(CONFIG_DIR / MODEL_CONFIGS[net]))
     cfg.merge_from_dict({f'model.{k}': v for k, v in (options or {}).items()})
     model = copy.deepcopy(cfg.model)
     if tiny:
@@ -75,6 +88,46 @@ def model_cfg(net: str,
         }[len(head['in_index']) if isinstance(head['in_index'], (
             list, tuple)) else 1]
     return model
+
+
+@dataclass(frozen=True)
+class TrunkCase:
+    """One net of the backbone comparison (the paper's table 1).
+
+    Args:
+        name (str): The case's key (results, ``--trunk-cases``).
+        net (str): Its net (:data:`MODEL_CONFIGS`).
+        title (str): Its name in the table.
+        options (dict): Overrides of the config's model settings by dotted
+            key. Defaults to none.
+        paper (dict): The paper's figures (FCN, CVPR 2015, table 1):
+            ``params_m`` (millions), ``k40_ms`` (inference at 500x500 on a
+            K40, Caffe) and ``mean_iu`` (VOC 2011 seg11valid, fixed lr).
+            Defaults to none.
+    """
+    name: str
+    net: str
+    title: str
+    options: Dict[str, object] = field(default_factory=dict)
+    paper: Dict[str, float] = field(default_factory=dict)
+
+
+#: FCN-AlexNet beside FCN-VGG16 (FCN-32s): each as its config builds it,
+#: and FCN-VGG16 with the plain kernels as well (direct convolutions for
+#: fc6/fc7, NCHW: what the CaffeNet trunk runs).
+TRUNK_CASES: Dict[str, TrunkCase] = {
+    c.name: c
+    for c in (
+        TrunkCase('fcn32s', 'fcn32s', 'FCN-VGG16 (FCN-32s)',
+                  paper=dict(params_m=134., k40_ms=210., mean_iu=56.0)),
+        TrunkCase('fcn32s-alexnet', 'fcn32s-alexnet', 'FCN-AlexNet',
+                  paper=dict(params_m=57., k40_ms=50., mean_iu=39.8)),
+        TrunkCase('fcn32s-plain-kernels', 'fcn32s',
+                  'FCN-VGG16, plain kernels', options=PLAIN_OPTIONS),
+    )
+}
+#: The case the trunk ratios are taken against.
+TRUNK_REFERENCE = 'fcn32s'
 
 
 def build_plugin(net: str,

@@ -26,8 +26,15 @@ and once:
    (the plugin), PyTorch bf16 (``PrecisionEncoderDecoder``) and ONNX
    Runtime fp32 (the ``pytorch2onnx.py --dynamic`` file), each against an
    fp32 and a bf16 ``torch.mm`` of the same loop (see
-   :mod:`fcn_tools.benchmark.deploy`). ``--skip nets data`` runs only
-   these rows.
+   :mod:`fcn_tools.benchmark.deploy`). ``--skip nets data trunks`` runs
+   only these rows; ``--deploy-nets`` picks other nets for them (FCN-AlexNet
+   among them);
+7. FCN-AlexNet beside FCN-VGG16 (FCN-32s), the paper's backbone comparison
+   (``trunks``, :mod:`fcn_tools.benchmark.trunks`): parameters, GFLOPs and
+   inference and training-step times at ``--trunk-shape`` (500x500, the
+   paper's) in one interleaved loop, as ratios to FCN-VGG16, and the peak
+   memory of a training step at ``--memory-shape``. ``--skip nets data
+   deploy`` runs only these rows.
 
 Timed calls are interleaved (plugin, plain, bare, ..., then reversed) so that
 drift of a shared machine cancels; ratios are medians of adjacent pairs.
@@ -49,7 +56,8 @@ import torch
 from mmengine.config import DictAction
 from mmengine.runner import set_random_seed
 
-from .cases import AMP_DTYPES, build_pair, model_cfg, parse_shape
+from .cases import (AMP_DTYPES, MODEL_CONFIGS, TRUNK_CASES, build_pair,
+                    model_cfg, parse_shape)
 from .checks import numeric_checks
 from .data_pipeline import (PIPELINES, load_pipeline, pipeline_throughput,
                             synthetic_infos)
@@ -59,9 +67,11 @@ from .memory import run_child
 from .overhead import extra_ops
 from .report import format_table, machine_info
 from .timing import default_threads, interleaved, median, paired_ratio
+from .trunks import bench_trunks, format_trunks
 
+#: Nets with a bare twin (:class:`~fcn_tools.reference_fcn.BareFCN`).
 NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
-PARTS = ('checks', 'overhead', 'memory', 'data', 'nets', 'deploy')
+PARTS = ('checks', 'overhead', 'memory', 'data', 'nets', 'deploy', 'trunks')
 #: torch.mm calls per timed matmul slot (one mm is ~0.1 s on 2 cores).
 MM_CALLS = 5
 
@@ -78,6 +88,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--memory-shape', default='1x3x500x500',
         help='NxCxHxW of the training step whose peak memory is measured')
+    parser.add_argument(
+        '--deploy-nets', nargs='+', choices=list(MODEL_CONFIGS),
+        default=None,
+        help='nets of the inference-backend rows (default: --nets)')
+    parser.add_argument(
+        '--trunk-cases', nargs='+', choices=list(TRUNK_CASES),
+        default=list(TRUNK_CASES),
+        help='nets of the backbone comparison (FCN-VGG16, the reference, '
+        'is always measured)')
+    parser.add_argument(
+        '--trunk-shape', default='1x3x500x500',
+        help='NxCxHxW of the backbone comparison\'s counted and timed '
+        'batch (the paper times 500x500)')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--device', default='cpu')
@@ -95,7 +118,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         'net\'s kernels)')
     parser.add_argument(
         '--tiny', action='store_true',
-        help='narrow VGG16 widths (same geometry) for a smoke run')
+        help='narrow widths (same geometry) for a smoke run')
     parser.add_argument(
         '--threads', type=int, default=default_threads(),
         help='torch.set_num_threads (default: the cores available)')
@@ -305,7 +328,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         out.write_text(json.dumps(results, indent=2))  # partial results
     if 'deploy' not in args.skip:
         results['deploy'] = {}
-        for net in args.nets:
+        for net in args.deploy_nets or args.nets:
             print(f'[benchmark] {net} inference backends ...', flush=True)
             results['deploy'][net] = bench_deploy(
                 net, shape, [int(v) for v in args.mm_size.split(',')],
@@ -314,6 +337,15 @@ def main(argv: Optional[List[str]] = None) -> dict:
             out.write_text(json.dumps(results, indent=2))
         results['deploy_load'] = ' '.join(
             f'{v:.1f}' for v in os.getloadavg())
+    if 'trunks' not in args.skip:
+        print(f'[benchmark] backbones {" ".join(args.trunk_cases)} '
+              f'{args.trunk_shape} ...', flush=True)
+        results['trunks'] = bench_trunks(
+            args.trunk_cases, parse_shape(args.trunk_shape),
+            None if 'memory' in args.skip else parse_shape(
+                args.memory_shape), args.repeats, args.warmup, args.threads,
+            args.tiny, args.seed)
+        out.write_text(json.dumps(results, indent=2))
     if 'data' not in args.skip and results['nets']:
         print('[benchmark] data pipelines ...', flush=True)
         results['pipelines'] = bench_data(args, results['nets'])
@@ -322,6 +354,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         print(format_table(results))
     if results.get('deploy'):
         print(format_deploy(results['deploy'], results['deploy_load']))
+    if results.get('trunks'):
+        print(format_trunks(results['trunks']))
     out.write_text(json.dumps(results, indent=2))
     print(f'[benchmark] wrote {out}')
     return results

@@ -53,7 +53,8 @@ def bench_deploy(net: str,
     """Time the inference backends of one net against fp32 and bf16 mm.
 
     Args:
-        net (str): 'fcn32s', 'fcn16s', 'fcn8s' or 'fcn8s-atonce'.
+        net (str): A net of ``cases.MODEL_CONFIGS`` ('fcn8s', 'fcn32s-alexnet'
+            ...).
         shape (Sequence[int]): (N, 3, H, W) input.
         mm_size (Sequence[int]): m, k, n of the reference matmuls.
         repeats (int): Timed calls of each backend.
