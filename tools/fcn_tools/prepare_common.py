@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import os
 import os.path as osp
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -223,6 +224,39 @@ def read_ids(path: Path, what: str) -> List[str]:
     ids = list(dict.fromkeys(i for i in ids if i))
     if not ids:
         raise DataError(f'{what} list {path} is empty')
+    return ids
+
+
+def read_split(path: Path, what: str, pattern: 're.Pattern',
+               example: str, hint: str) -> List[str]:
+    """Read one of a reference's split lists, refusing anything but ids.
+
+    Args:
+        path (Path): The list.
+        what (str): Its name in messages, e.g. ``'SIFT Flow test'``.
+        pattern (re.Pattern): What an id looks like (``fullmatch``).
+        example (str): An id, for messages.
+        hint (str): What to do, appended to every message.
+
+    Returns:
+        list[str]: The ids, in the list's order.
+
+    Raises:
+        DataError: The list is missing, empty or holds something else.
+    """
+    dataset = what.rsplit(' ', 1)[0]
+    try:
+        ids = read_ids(path, what)
+    except UnicodeDecodeError:
+        raise DataError(f'{path} is not a list of {dataset} ids (binary '
+                        f'data); {hint}') from None
+    except DataError as err:
+        raise DataError(f'{err}; {hint}') from None
+    bad = [i for i in ids if not pattern.fullmatch(i)]
+    if bad:
+        raise DataError(f'{path} is not a list of {dataset} ids: {len(bad)} '
+                        f'of its {len(ids)} entries are not ids like '
+                        f'{example} (e.g. {bad[0][:40]!r}); {hint}')
     return ids
 
 

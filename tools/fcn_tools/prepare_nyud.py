@@ -75,8 +75,9 @@ from fcn_plugin.utils.atomic_io import atomic_path
 from .prepare_common import (DataError, add_job_args, clean_partials,
                              compare_counts, finish, format_value, id_sample,
                              job_errors, make_dirs, need_dir, place_files,
-                             read_ids, read_mat_map, require, run_jobs, undo,
-                             whole_in)
+                             read_mat_map)
+from .prepare_common import read_split as read_common_split
+from .prepare_common import require, run_jobs, undo, whole_in
 
 #: The inputs: the reference's layout or the labelled .mat.
 SOURCES = ('reference', 'labeled-mat')
@@ -257,29 +258,11 @@ def id_files(folder: Path, suffix: str) -> Dict[str, Path]:
 def read_split(path: Path, split: str) -> List[str]:
     """Read one of the reference's lists, refusing anything but ids.
 
-    Args:
-        path (Path): ``train.txt``, ``val.txt`` or ``test.txt``.
-        split (str): Its name, for messages.
-
-    Returns:
-        list[str]: The ids, in the list's order.
-
     Raises:
         DataError: The list is missing, empty or holds something else.
     """
-    try:
-        ids = read_ids(path, f'NYUDv2 {split}')
-    except UnicodeDecodeError:
-        raise DataError(f'{path} is not a list of NYUDv2 ids (binary '
-                        f'data); {_LIST_HINT}') from None
-    except DataError as err:
-        raise DataError(f'{err}; {_LIST_HINT}') from None
-    bad = [i for i in ids if not _ID.fullmatch(i)]
-    if bad:
-        raise DataError(f'{path} is not a list of NYUDv2 ids: {len(bad)} of '
-                        f'its {len(ids)} entries are not ids like 5001 '
-                        f'(e.g. {bad[0][:40]!r}); {_LIST_HINT}')
-    return ids
+    return read_common_split(path, f'NYUDv2 {split}', _ID, '5001',
+                             _LIST_HINT)
 
 
 def load_splits(
@@ -719,6 +702,32 @@ def _mat_names(values: np.ndarray) -> List[str]:
     return names
 
 
+def _small_mat(path: Path, kind: str, option: str) -> Tuple[dict, str]:
+    """Read one of the small .mat files the labelled .mat needs.
+
+    Args:
+        path (Path): The file.
+        kind (str): ``'mapping'`` or ``'splits_mat'`` (what and where from).
+        option (str): The option that names it elsewhere.
+
+    Returns:
+        tuple: The variables, and the hint for the caller's messages.
+
+    Raises:
+        DataError: The file is missing or is not a .mat file.
+    """
+    what, where = _WHAT[kind], _WHERE[kind]
+    hint = f'use {what} ({where}), or pass {option}'
+    if not path.is_file():
+        raise DataError(f'{path} does not exist: the labelled .mat needs '
+                        f'{what} beside it; {where}, or pass {option}')
+    try:
+        return loadmat(str(path)), hint
+    except Exception as err:  # scipy raises several types
+        raise DataError(f'cannot read {path} ({err}): not a .mat file; '
+                        f'{hint}') from None
+
+
 def read_mapping(path: Path) -> np.ndarray:
     """Gupta's 894 -> 40 mapping as a lookup table to the output labels.
 
@@ -734,16 +743,7 @@ def read_mapping(path: Path) -> np.ndarray:
     Raises:
         DataError: The file is missing or is not the 40-class mapping.
     """
-    what, where = _WHAT['mapping'], _WHERE['mapping']
-    hint = f'use {what} ({where}), or pass --mapping'
-    if not path.is_file():
-        raise DataError(f'{path} does not exist: the labelled .mat needs '
-                        f'{what} beside it; {where}, or pass --mapping')
-    try:
-        mat = loadmat(str(path))
-    except Exception as err:  # scipy raises several types
-        raise DataError(f'cannot read {path} ({err}): not a .mat file; '
-                        f'{hint}') from None
+    mat, hint = _small_mat(path, 'mapping', '--mapping')
     if 'mapClass' not in mat:
         names = sorted(k for k in mat if not k.startswith('__'))
         raise DataError(f'{path} has no mapClass (its variables: '
@@ -781,16 +781,7 @@ def check_splits_mat(path: Path, splits: Dict[str, List[str]],
     Raises:
         DataError: The file is missing or malformed, or disagrees.
     """
-    what, place = _WHAT['splits_mat'], _WHERE['splits_mat']
-    hint = f'use {what} ({place}), or pass --splits-mat'
-    if not path.is_file():
-        raise DataError(f'{path} does not exist: the labelled .mat needs '
-                        f'{what} beside it; {place}, or pass --splits-mat')
-    try:
-        mat = loadmat(str(path))
-    except Exception as err:  # scipy raises several types
-        raise DataError(f'cannot read {path} ({err}): not a .mat file; '
-                        f'{hint}') from None
+    mat, hint = _small_mat(path, 'splits_mat', '--splits-mat')
     frames = {}
     for name in ('trainNdxs', 'testNdxs'):
         if name not in mat:

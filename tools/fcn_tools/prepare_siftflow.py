@@ -63,8 +63,9 @@ from .prepare_common import (DataError, add_common_args, add_job_args,
                              deleted_download, download_sources, finish,
                              format_value, id_sample, job_errors, make_dirs,
                              names_in, need_dir, parse_and_fetch,
-                             parse_tool_args, place_files, read_ids,
-                             read_mat_map, require, run_jobs, undo, whole_in)
+                             parse_tool_args, place_files, read_mat_map)
+from .prepare_common import read_split as read_common_split
+from .prepare_common import require, run_jobs, undo, whole_in
 
 #: Sizes of the reference's splits.
 OFFICIAL_COUNTS = dict(trainval=2486, test=200)
@@ -268,29 +269,11 @@ def input_folders(root: Path, hint: str = _ZIP_HINT) -> Dict[str, Path]:
 def read_split(path: Path, split: str) -> List[str]:
     """Read one of the reference's lists, refusing anything but ids.
 
-    Args:
-        path (Path): ``trainval.txt`` or ``test.txt``.
-        split (str): Its name, for messages.
-
-    Returns:
-        list[str]: The ids, in the list's order.
-
     Raises:
         DataError: The list is missing, empty or holds something else.
     """
-    try:
-        ids = read_ids(path, f'SIFT Flow {split}')
-    except UnicodeDecodeError:
-        raise DataError(f'{path} is not a list of SIFT Flow ids (binary '
-                        f'data); {_LIST_HINT}') from None
-    except DataError as err:
-        raise DataError(f'{err}; {_LIST_HINT}') from None
-    bad = [i for i in ids if not _ID.fullmatch(i)]
-    if bad:
-        raise DataError(f'{path} is not a list of SIFT Flow ids: {len(bad)} '
-                        f'of its {len(ids)} entries are not ids like '
-                        f'coast_arnat59 (e.g. {bad[0][:40]!r}); {_LIST_HINT}')
-    return ids
+    return read_common_split(path, f'SIFT Flow {split}', _ID, 'coast_arnat59',
+                             _LIST_HINT)
 
 
 def check_counts(counts: Dict[str, int]) -> List[str]:

@@ -1,6 +1,6 @@
 """The CaffeNet (AlexNet) trunk of the reference's FCN-AlexNet."""
 import math
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Sequence, Tuple
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -10,6 +10,7 @@ from mmseg.utils import OptMultiConfig
 from torch import Tensor
 
 from ..net_description import NetDescription, register_trunk
+from .caffe_trunk import CaffeTrunkShapes
 
 #: Caffe name, kernel, stride, padding and groups of each conv, in order.
 _CONVS = (
@@ -28,12 +29,10 @@ _POOLED = {'conv1': 'pool1', 'conv2': 'pool2', 'conv5': 'pool5'}
 #: The LRN after pool1 and pool2 (CaffeNet normalises after pooling).
 _NORMED = ('pool1', 'pool2')
 
-Shape = Tuple[int, ...]
-
 
 @register_trunk
 @MODELS.register_module()
-class AlexNetCaffe(BaseModule):
+class AlexNetCaffe(CaffeTrunkShapes, BaseModule):
     """CaffeNet as in the reference's FCN-AlexNet, fc6/fc7 as convolutions.
 
     The trunk of ``voc-fcn-alexnet/net.py`` of ``fcn.berkeleyvision.org``,
@@ -91,6 +90,11 @@ class AlexNetCaffe(BaseModule):
     #: Caffe name and kernel size of each layer with parameters, in order.
     caffe_layers: Tuple[Tuple[str, int], ...] = tuple(
         (name, k) for name, k, _, _, _ in _CONVS) + _FC_LAYERS
+    #: The stage (index into ``stage_channels``) of each conv: one each.
+    caffe_stages: Dict[str, int] = {
+        name: i
+        for i, (name, _, _, _, _) in enumerate(_CONVS)
+    }
     #: Groups of each grouped layer (Caffe's ``group``).
     caffe_groups: Dict[str, int] = {
         name: g
@@ -108,40 +112,6 @@ class AlexNetCaffe(BaseModule):
     #: Trunk switches of the net table this trunk has (none: it is built in
     #: its reference form only).
     switches: Tuple[str, ...] = ()
-
-    @classmethod
-    def layer_shapes(cls,
-                     stage_channels: Sequence[int],
-                     fc_channels: int,
-                     in_channels: int = 3,
-                     with_fc: bool = True) -> Dict[str, Shape]:
-        """Weight shape of every layer, in :attr:`caffe_layers` order.
-
-        A group-``g`` layer sees ``in / g`` input channels per output.
-        Each layer also has a bias of shape ``(out, )``.
-        """
-        out: Dict[str, Shape] = {}
-        cin = in_channels
-        widths = dict(zip((c[0] for c in _CONVS), stage_channels))
-        for name, kernel in cls.caffe_layers:
-            cout = fc_channels if name in cls.fc_layers else widths[name]
-            groups = cls.caffe_groups.get(name, 1)
-            out[name] = (cout, cin // groups, kernel, kernel)
-            cin = cout
-        return out
-
-    @classmethod
-    def widths_of(cls, out_channels: Callable[[str], Optional[int]]
-                  ) -> Tuple[Optional[List[int]], Optional[int]]:
-        """``(stage_channels, fc_channels)`` of a weight file.
-
-        Args:
-            out_channels (Callable): Output channels of a layer of the file,
-                None where the file lacks the layer.
-        """
-        stages = [out_channels(c[0]) for c in _CONVS]
-        return (None if None in stages else stages,
-                out_channels(cls.fc_layers[-1]))
 
     @staticmethod
     def output_size(name: str, size: int, first_pad: int = 100) -> int:

@@ -1,5 +1,5 @@
 """The VGG16 trunk of the Caffe FCN reference nets."""
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -13,6 +13,7 @@ from ..net_description import NetDescription, register_trunk
 from ..utils.caffe_geometry import fc_size, pooled_size
 from ..utils.im2col_gemm import (IM2COL_MAX_BYTES, conv_rows, im2col_bytes,
                                  rows_to_map)
+from .caffe_trunk import CaffeTrunkShapes
 
 #: Number of 3x3 convs in each of the five VGG16 stages.
 VGG16_STAGE_DEPTHS = (2, 2, 3, 3, 3)
@@ -22,12 +23,10 @@ OUTPUT_NAMES = ('pool1', 'pool2', 'pool3', 'pool4', 'pool5', 'fc7')
 #: the ILSVRC model) with its kernel sizes.
 _FC_LAYERS = (('fc6', 7), ('fc7', 1))
 
-Shape = Tuple[int, ...]
-
 
 @register_trunk
 @MODELS.register_module()
-class VGG16Caffe(BaseModule):
+class VGG16Caffe(CaffeTrunkShapes, BaseModule):
     """VGG16 as in the Caffe FCN nets, with fc6/fc7 as convolutions.
 
     This backbone is the trunk of `Fully Convolutional Networks for Semantic
@@ -107,6 +106,12 @@ class VGG16Caffe(BaseModule):
     caffe_dropped: Tuple[str, ...] = ('fc8', )
     #: The layers built only with ``with_fc=True``.
     fc_layers: Tuple[str, ...] = tuple(name for name, _ in _FC_LAYERS)
+    #: The stage (index into ``stage_channels``) of each conv.
+    caffe_stages: Dict[str, int] = {
+        f'conv{stage}_{i}': stage - 1
+        for stage, depth in enumerate(VGG16_STAGE_DEPTHS, 1)
+        for i in range(1, depth + 1)
+    }
     #: Each output (``out_indices`` names) and the layer whose width it has.
     output_layers: Dict[str, str] = {
         **{
@@ -122,48 +127,6 @@ class VGG16Caffe(BaseModule):
     #: Trunk switches of the net table this trunk has: ``nofc``
     #: (``with_fc=False``) and ``nopad`` (``first_pad=1``).
     switches: Tuple[str, ...] = ('nofc', 'nopad')
-
-    @classmethod
-    def layer_shapes(cls,
-                     stage_channels: Sequence[int],
-                     fc_channels: int,
-                     in_channels: int = 3,
-                     with_fc: bool = True) -> Dict[str, Shape]:
-        """Weight shape of every layer, in :attr:`caffe_layers` order.
-
-        Each layer also has a bias of shape ``(out, )``.
-        """
-        out: Dict[str, Shape] = {}
-        cin = in_channels
-        for name, kernel in cls.caffe_layers:
-            if name in cls.fc_layers:
-                if not with_fc:
-                    continue
-                cout = fc_channels
-            else:  # conv<stage>_<i>
-                cout = stage_channels[int(name[len('conv')]) - 1]
-            out[name] = (cout, cin, kernel, kernel)
-            cin = cout
-        return out
-
-    @classmethod
-    def widths_of(cls, out_channels: Callable[[str], Optional[int]]
-                  ) -> Tuple[Optional[List[int]], Optional[int]]:
-        """``(stage_channels, fc_channels)`` of a weight file.
-
-        Args:
-            out_channels (Callable): Output channels of a layer of the file,
-                None where the file lacks the layer.
-
-        Returns:
-            tuple: The widths; None for what the file does not hold.
-        """
-        stages = [
-            out_channels(f'conv{stage}_1')
-            for stage in range(1, len(VGG16_STAGE_DEPTHS) + 1)
-        ]
-        return (None if None in stages else stages,
-                out_channels(cls.fc_layers[-1]))
 
     @staticmethod
     def output_size(name: str, size: int, first_pad: int = 100) -> int:
