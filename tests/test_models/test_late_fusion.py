@@ -22,7 +22,7 @@ from fcn_plugin.engine import plan_load
 from fcn_plugin.engine.streams import plan_streams
 from fcn_plugin.models import net_name_of
 from fcn_plugin.utils.safe_checkpoint import load_from_local
-from fcn_tools.reference_fcn import BareFCN
+from fcn_tools.reference_fcn import BareFCN, weights_by_caffe_name
 from ..conftest import TINY_WIDTHS, model_cfg, randomize
 from ..test_converters.sources import write_caffemodel
 
@@ -218,6 +218,22 @@ def test_early_fusion_widens_conv1_1():
     with pytest.raises(WeightFileError, match='conv1_1'):
         plan_load(shapes, 'fcn32s', trunk, 'vgg16.pth',
                   dict(fcn_net='vgg16'), staged=False)
+
+
+@pytest.mark.parametrize('size', [(1, 1), (37, 45), (64, 29)])
+def test_early_fusion_logits_equal_the_reference(size):
+    """nyud-fcn32s-color-d: BGR and log-depth into a 4-channel conv1_1."""
+    cfg = model_cfg('fcn32s', num_classes=CLASSES)
+    cfg.backbone.in_channels = 4
+    init_default_scope('mmseg')
+    model = randomize(MODELS.build(cfg), seed=12).eval()
+    bare = BareFCN('fcn32s', num_classes=CLASSES, dropout_ratio=0.,
+                   in_channels=4, **TINY_WIDTHS).eval()
+    bare.load_caffe_weights(weights_by_caffe_name(model))
+    x = torch.randn(1, 4, *size) * 40
+    with torch.no_grad():
+        ours = model.encode_decode(x, [dict(img_shape=size)])
+        torch.testing.assert_close(ours, bare(x), rtol=1e-4, atol=1e-4)
 
 
 def test_conv1_1_bgrd_converts(tmp_path):

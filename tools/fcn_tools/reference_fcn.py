@@ -62,6 +62,8 @@ class BareFCN(nn.Module):
             Defaults to (64, 128, 256, 512, 512).
         fc_channels (int): Width of fc6 / fc7. Defaults to 4096.
         dropout_ratio (float): Dropout after fc6 and fc7. Defaults to 0.5.
+        in_channels (int): Input channels of conv1_1 (4 for the early-fusion
+            RGB-D net's ``conv1_1_bgrd``). Defaults to 3.
     """
 
     #: The suffix of each head's Caffe layer names (one head: none).
@@ -72,7 +74,8 @@ class BareFCN(nn.Module):
                  num_classes: Union[int, Sequence[int]] = 21,
                  stage_channels: Sequence[int] = (64, 128, 256, 512, 512),
                  fc_channels: int = 4096,
-                 dropout_ratio: float = 0.5) -> None:
+                 dropout_ratio: float = 0.5,
+                 in_channels: int = 3) -> None:
         super().__init__()
         self.net = net
         self.atonce = net == 'fcn8s-atonce'
@@ -82,7 +85,7 @@ class BareFCN(nn.Module):
         self.arch = arch
         c3, c4, c5 = stage_channels[2:]
         self.stage1_3 = nn.Sequential(
-            _stage(1, 3, stage_channels[0]),
+            _stage(1, in_channels, stage_channels[0]),
             _stage(2, stage_channels[0], stage_channels[1]),
             _stage(3, stage_channels[1], c3))
         self.stage4 = _stage(4, c3, c4)
