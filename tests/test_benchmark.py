@@ -1,5 +1,6 @@
 """Tests of tools/benchmark.py and its library (tiny nets, no timing): the
-plugin against the bare net, and FCN-AlexNet beside FCN-VGG16."""
+plugin against the bare net, FCN-AlexNet beside FCN-VGG16, and the NYUDv2
+late fusion beside the single-stream net."""
 import json
 import math
 import re
@@ -13,7 +14,8 @@ from fcn_tools.benchmark.checks import max_rel_diff, numeric_checks
 from fcn_tools.benchmark.flops import count_flops
 from fcn_tools.benchmark.memory import peak_rss_mb, reset_peak_rss, rss_mb
 from fcn_tools.benchmark.timing import interleaved, paired_ratio
-from fcn_tools.benchmark.trunks import TrunkSteps, count_parameters
+from fcn_tools.benchmark.trunks import (TrunkSteps, bench_trunks,
+                                        count_parameters)
 
 RATIOS = ('inference', 'train_step', 'gflops_vs_matmul', 'peak_memory',
           'data_vs_model')
@@ -272,3 +274,119 @@ def test_deploy_rows_take_other_nets():
     assert cli.parse_args([]).deploy_nets is None  # then: --nets
     with pytest.raises(SystemExit):
         cli.parse_args(['--nets', 'fcn32s-alexnet'])  # no bare twin
+
+
+def vgg16_fcn32s_flops(h: int, w: int, widths, fc: int,
+                       classes: int) -> int:
+    """FLOPs (2 x multiply-adds) of one voc-fcn32s / nyud-fcn32s-color
+    stream on an h x w image, from Caffe's layer table: 13 3x3 convs
+    (conv1_1 pad 100), 2x2 / 2 pools rounding up, fc6 7x7 valid, fc7,
+    score_fr, and the 64 / 32 deconvolution."""
+    dims, cin, total = [s + 198 for s in (h, w)], 3, 0
+    for width, convs in zip(widths, (2, 2, 3, 3, 3)):
+        for _ in range(convs):
+            total += 2 * width * cin * 9 * dims[0] * dims[1]
+            cin = width
+        dims = [math.ceil(s / 2) for s in dims]
+    dims = [s - 6 for s in dims]
+    pixels = dims[0] * dims[1]
+    total += 2 * pixels * (fc * cin * 49 + fc * fc + classes * fc)
+    return total + 2 * classes * classes * 64 * 64 * pixels
+
+
+def markdown_rows(text: str) -> dict:
+    """First cell -> the other cells of each Markdown table line."""
+    rows = {}
+    for line in text.splitlines():
+        if line.startswith('| '):
+            cells = [c.strip() for c in line.strip('|').split('|')]
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_late_fusion_beside_one_stream_in_one_run(tmp_path, capsys):
+    """Group nyud: the RGB-HHA late fusion (two streams, 6 channels)
+    against the RGB net (3 channels), 40 classes, each fed its own
+    input."""
+    out = tmp_path / 'bench.json'
+    cli.main([
+        '--tiny', '--skip', 'nets', 'data', 'deploy', '--trunk-cases',
+        'nyud-rgb-hha', '--trunk-shape', '1x3x37x45', '--memory-shape',
+        '1x3x24x32', '--repeats', '2', '--warmup', '0', '--out',
+        str(out)
+    ])
+    printed = capsys.readouterr().out
+    saved = json.loads(out.read_text())
+    assert 'trunks' not in saved  # the backbone group was not asked for
+    result = saved['trunks_nyud']
+    assert (result['group'], result['reference']) == ('nyud', 'nyud-rgb')
+    cases = result['cases']
+    assert list(cases) == ['nyud-rgb', 'nyud-rgb-hha']
+    rgb, late = cases['nyud-rgb'], cases['nyud-rgb-hha']
+    assert rgb['input_shape'] == [1, 3, 37, 45]
+    assert late['input_shape'] == [1, 6, 37, 45]
+    assert rgb['memory']['shape'] == [1, 3, 24, 32]
+    assert late['memory']['shape'] == [1, 6, 24, 32]
+    # One fixed 40 x 40 x 64 x 64 upscore, shared by the streams and
+    # counted once; every trained layer twice.
+    upscore = 40 * 40 * 64 * 64
+    assert rgb['params'] - rgb['trainable_params'] == upscore
+    assert late['trainable_params'] == 2 * rgb['trainable_params']
+    assert late['params'] == 2 * rgb['params'] - upscore
+    # Both streams run at full cost (each head upsamples its own scores
+    # before the sum, which is the fused score upsampled once).
+    widths, fc = TINY_WIDTHS['stage_channels'], TINY_WIDTHS['fc_channels']
+    assert rgb['flops'] == vgg16_fcn32s_flops(37, 45, widths, fc, 40)
+    assert late['flops'] == 2 * rgb['flops']
+    ratios = result['ratios']
+    assert ratios['nyud-rgb-hha']['flops'] == 2.
+    assert ratios['nyud-rgb-hha']['params'] == late['params'] / rgb['params']
+    for measure in ('inference', 'train_step'):
+        assert len(late[f'{measure}_times']) == 2
+        for key in (measure, f'{measure}_cpu'):
+            assert ratios['nyud-rgb'][key] == 1.
+            value = ratios['nyud-rgb-hha'][key]
+            assert math.isfinite(value) and value > 0, key
+    for name, case in cases.items():
+        assert case['memory']['case'] == name
+        assert case['memory']['peak_mb'] > 0
+    assert ratios['nyud-rgb-hha']['peak_memory'] == (
+        late['memory']['peak_mb'] / rgb['memory']['peak_mb'])
+    assert ratios['nyud-rgb-hha']['paper'] == pytest.approx(
+        dict(mean_iu=32.8 / 29.2))
+    # The printed rows
+    assert 'NYUDv2 late fusion (FCN table 4), 40 classes: batch 1, 37x45' \
+        in printed
+    assert 'FCN-AlexNet' not in printed
+    rows = markdown_rows(printed)
+    assert rows['measure'] == ['FCN-32s RGB', 'FCN-32s RGB-HHA (late fusion)']
+    assert rows['trained (M)'] == [
+        f'{rgb["trainable_params"] / 1e6:.4g}',
+        f'{late["trainable_params"] / 1e6:.4g} (2.00x)'
+    ]
+    assert rows['GFLOP, 37x45 inference'][1].endswith(' (2.00x)')
+    for label in ('inference s (wall)', 'train step s (wall)',
+                  'peak RSS train step 24x32 (MB)'):
+        assert re.fullmatch(r'\S+ \(\d+\.\d\dx\)', rows[label][1]), label
+    assert rows['paper: mean IU, NYUDv2 (table 4)'] == ['29.2', '32.8']
+    assert re.search(
+        r'FCN-32s RGB-HHA \(late fusion\) / FCN-32s RGB: inference time '
+        r'\d+\.\d\dx, trained parameters 2\.00x, GFLOP 2\.00x, training '
+        r'step \d+\.\d\dx, its peak RSS \d+\.\d\dx', printed)
+
+
+def test_trunk_cases_run_by_group():
+    """Cases of both groups: each group on its own, in the groups' order;
+    one comparison of cases of two groups is refused."""
+    assert cli.trunk_groups(['nyud-rgb-hha', 'fcn32s-alexnet']) == {
+        'backbones': ['fcn32s-alexnet'],
+        'nyud': ['nyud-rgb-hha']
+    }
+    args = cli.parse_args([])
+    assert args.trunk_cases == [
+        'fcn32s', 'fcn32s-alexnet', 'fcn32s-plain-kernels'
+    ]
+    assert args.trunk_shape is None and args.memory_shape is None
+    with pytest.raises(ValueError, match='of one group'):
+        bench_trunks(['fcn32s-alexnet', 'nyud-rgb-hha'], (1, 3, 9, 11),
+                     None, repeats=1, warmup=0, threads=1, tiny=True)

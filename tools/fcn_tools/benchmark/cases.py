@@ -18,7 +18,7 @@ import contextlib
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -47,6 +47,15 @@ MODEL_CONFIGS = {
     'fcn8s-atonce': '_base_/models/fcn8s-atonce_vgg16.py',
     'fcn32s-alexnet': '_base_/models/fcn32s_alexnet.py',
 }
+#: Top-level NYUDv2 configs (their model dicts are complete: 40 classes, the
+#: RGB-D data preprocessor), for the comparisons of several inputs; not in
+#: :data:`MODEL_CONFIGS`, whose nets all take one 3-channel image.
+NYUD_CONFIGS = {
+    'fcn32s-nyud-rgb': 'fcn32s_vgg16_nyud-rgb.py',
+    'fcn32s-nyud-rgb-hha': 'fcn32s_vgg16_nyud-rgb-hha.py',
+}
+#: Every net :func:`model_cfg` builds.
+ALL_CONFIGS = {**MODEL_CONFIGS, **NYUD_CONFIGS}
 #: Caffe FCN solver (voc-fcn*/solver.prototxt): fixed lr 1e-10 on the
 #: summed loss, momentum 0.99, weight decay 5e-4.
 SOLVER = dict(lr=1e-10, momentum=0.99, weight_decay=5e-4)
@@ -65,15 +74,15 @@ PLAIN_OPTIONS = {
 def model_cfg(net: str,
               tiny: bool = False,
               options: Optional[dict] = None) -> dict:
-    """The model dict of the net's config (:data:`MODEL_CONFIGS`).
+    """The model dict of the net's config (:data:`ALL_CONFIGS`).
 
     ``options`` overrides settings by dotted key relative to the model, as
     ``--cfg-options`` does, e.g. ``{'backbone.fc_gemm': False}``.
     """
-    if net not in MODEL_CONFIGS:
+    if net not in ALL_CONFIGS:
         raise ValueError(f'unknown net {net!r}; one of '
-                         f'{", ".join(MODEL_CONFIGS)}')
-    cfg = Config.fromfile(str(CONFIG_DIR / MODEL_CONFIGS[net]))
+                         f'{", ".join(ALL_CONFIGS)}')
+    cfg = Config.fromfile(str(CONFIG_DIR / ALL_CONFIGS[net]))
     cfg.merge_from_dict({f'model.{k}': v for k, v in (options or {}).items()})
     model = copy.deepcopy(cfg.model)
     if tiny:
@@ -92,29 +101,81 @@ def model_cfg(net: str,
 
 @dataclass(frozen=True)
 class TrunkCase:
-    """One net of the backbone comparison (the paper's table 1).
+    """One net of a side-by-side comparison (part ``trunks``).
 
     Args:
         name (str): The case's key (results, ``--trunk-cases``).
-        net (str): Its net (:data:`MODEL_CONFIGS`).
+        net (str): Its net (:data:`ALL_CONFIGS`).
         title (str): Its name in the table.
+        group (str): The comparison it belongs to (:data:`TRUNK_GROUPS`).
+            Defaults to ``'backbones'``.
+        channels (int): Input channels it is fed (the stacked modalities;
+            its data preprocessor must take as many). Defaults to 3.
         options (dict): Overrides of the config's model settings by dotted
             key. Defaults to none.
-        paper (dict): The paper's figures (FCN, CVPR 2015, table 1):
-            ``params_m`` (millions), ``k40_ms`` (inference at 500x500 on a
-            K40, Caffe) and ``mean_iu`` (VOC 2011 seg11valid, fixed lr).
-            Defaults to none.
+        paper (dict): The paper's figures (FCN, CVPR 2015): ``params_m``
+            (millions) and ``k40_ms`` (inference at 500x500 on a K40,
+            Caffe) of table 1, and ``mean_iu`` (table 1: VOC 2011
+            seg11valid, fixed lr; table 4: NYUDv2 test). Defaults to none.
     """
     name: str
     net: str
     title: str
+    group: str = 'backbones'
+    channels: int = 3
     options: Dict[str, object] = field(default_factory=dict)
     paper: Dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class TrunkGroup:
+    """Cases measured side by side in one run, as ratios to a reference.
+
+    Args:
+        name (str): The group's key.
+        title (str): The line above its table.
+        reference (str): The case the ratios are taken against (always
+            measured).
+        shape (tuple[int, int]): Default height and width of the counted,
+            timed and memory-measured batch.
+        result_key (str): Its entry in the benchmark's JSON.
+        paper_rows (tuple): ``(key of TrunkCase.paper, row label)`` of the
+            paper's figures under its table.
+    """
+    name: str
+    title: str
+    reference: str
+    shape: Tuple[int, int]
+    result_key: str
+    paper_rows: Tuple[Tuple[str, str], ...] = ()
+
+
+#: The comparisons of part ``trunks``: FCN-AlexNet beside FCN-VGG16 at the
+#: paper's 500x500 (table 1), and the late-fusion RGB-HHA net (two VGG16
+#: streams) beside the single-stream RGB net at the NYUDv2 crop, 425x560.
+TRUNK_GROUPS: Dict[str, TrunkGroup] = {
+    g.name: g
+    for g in (
+        TrunkGroup(
+            'backbones', 'Backbones (FCN table 1), 21 classes', 'fcn32s',
+            (500, 500), 'trunks',
+            (('params_m', 'paper: parameters (M)'),
+             ('k40_ms', 'paper: K40 ms, 500x500'),
+             ('mean_iu', 'paper: mean IU (table 1)'))),
+        TrunkGroup(
+            'nyud', 'NYUDv2 late fusion (FCN table 4), 40 classes',
+            'nyud-rgb', (425, 560), 'trunks_nyud',
+            (('mean_iu', 'paper: mean IU, NYUDv2 (table 4)'), )),
+    )
+}
+#: Random weights: no checkpoints to start from.
+_NO_INIT = {'backbone.init_cfg': None}
+
 #: FCN-AlexNet beside FCN-VGG16 (FCN-32s): each as its config builds it,
 #: and FCN-VGG16 with the plain kernels as well (direct convolutions for
-#: fc6/fc7, NCHW: what the CaffeNet trunk runs).
+#: fc6/fc7, NCHW: what the CaffeNet trunk runs). The NYUDv2 FCN-32s RGB
+#: (3 channels) and RGB-HHA late fusion (two streams, 6 channels), each
+#: from its top-level config.
 TRUNK_CASES: Dict[str, TrunkCase] = {
     c.name: c
     for c in (
@@ -124,10 +185,25 @@ TRUNK_CASES: Dict[str, TrunkCase] = {
                   paper=dict(params_m=57., k40_ms=50., mean_iu=39.8)),
         TrunkCase('fcn32s-plain-kernels', 'fcn32s',
                   'FCN-VGG16, plain kernels', options=PLAIN_OPTIONS),
+        TrunkCase('nyud-rgb', 'fcn32s-nyud-rgb', 'FCN-32s RGB',
+                  group='nyud', options=_NO_INIT,
+                  paper=dict(mean_iu=29.2)),
+        TrunkCase('nyud-rgb-hha', 'fcn32s-nyud-rgb-hha',
+                  'FCN-32s RGB-HHA (late fusion)', group='nyud', channels=6,
+                  options={**_NO_INIT, 'stream_init': None},
+                  paper=dict(mean_iu=32.8)),
     )
 }
-#: The case the trunk ratios are taken against.
-TRUNK_REFERENCE = 'fcn32s'
+#: The case the backbone ratios are taken against.
+TRUNK_REFERENCE = TRUNK_GROUPS['backbones'].reference
+
+
+def group_cases(group: str) -> List[str]:
+    """The cases of ``group`` (:data:`TRUNK_GROUPS`), in declared order."""
+    if group not in TRUNK_GROUPS:
+        raise ValueError(f'unknown case group {group!r}; one of '
+                         f'{", ".join(TRUNK_GROUPS)}')
+    return [n for n, c in TRUNK_CASES.items() if c.group == group]
 
 
 def build_plugin(net: str,

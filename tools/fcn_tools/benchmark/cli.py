@@ -29,12 +29,18 @@ and once:
    :mod:`fcn_tools.benchmark.deploy`). ``--skip nets data trunks`` runs
    only these rows; ``--deploy-nets`` picks other nets for them (FCN-AlexNet
    among them);
-7. FCN-AlexNet beside FCN-VGG16 (FCN-32s), the paper's backbone comparison
-   (``trunks``, :mod:`fcn_tools.benchmark.trunks`): parameters, GFLOPs and
-   inference and training-step times at ``--trunk-shape`` (500x500, the
-   paper's) in one interleaved loop, as ratios to FCN-VGG16, and the peak
-   memory of a training step at ``--memory-shape``. ``--skip nets data
-   deploy`` runs only these rows.
+7. nets side by side (``trunks``, :mod:`fcn_tools.benchmark.trunks`), one
+   group of ``--trunk-cases`` after the other: parameters, GFLOPs and
+   inference and training-step times at ``--trunk-shape`` in one
+   interleaved loop, as ratios to the group's reference, and the peak
+   memory of a training step at ``--memory-shape``, each shape the
+   group's own unless given. Group ``backbones`` (the default cases):
+   FCN-AlexNet beside FCN-VGG16 (FCN-32s), the paper's backbone comparison,
+   at 500x500 (the paper's). Group ``nyud`` (``--trunk-cases
+   nyud-rgb-hha``): the late-fusion RGB-HHA net (two VGG16 streams, 6
+   input channels) beside the single-stream RGB net (3 channels), 40
+   classes, at 425x560 (the NYUDv2 crop). ``--skip nets data deploy`` runs
+   only these rows.
 
 Timed calls are interleaved (plugin, plain, bare, ..., then reversed) so that
 drift of a shared machine cancels; ratios are medians of adjacent pairs.
@@ -56,8 +62,8 @@ import torch
 from mmengine.config import DictAction
 from mmengine.runner import set_random_seed
 
-from .cases import (AMP_DTYPES, MODEL_CONFIGS, TRUNK_CASES, build_pair,
-                    model_cfg, parse_shape)
+from .cases import (AMP_DTYPES, MODEL_CONFIGS, TRUNK_CASES, TRUNK_GROUPS,
+                    build_pair, group_cases, model_cfg, parse_shape)
 from .checks import numeric_checks
 from .data_pipeline import (PIPELINES, load_pipeline, pipeline_throughput,
                             synthetic_infos)
@@ -74,6 +80,8 @@ NETS = ('fcn32s', 'fcn16s', 'fcn8s', 'fcn8s-atonce')
 PARTS = ('checks', 'overhead', 'memory', 'data', 'nets', 'deploy', 'trunks')
 #: torch.mm calls per timed matmul slot (one mm is ~0.1 s on 2 cores).
 MM_CALLS = 5
+#: The nets' memory measure without ``--memory-shape``: a 500x500 step.
+NET_MEMORY_SHAPE = '1x3x500x500'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -86,21 +94,28 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--shape', default='1x3x375x500',
         help='NxCxHxW of the timed batch (default: a VOC image)')
     parser.add_argument(
-        '--memory-shape', default='1x3x500x500',
-        help='NxCxHxW of the training step whose peak memory is measured')
+        '--memory-shape', default=None,
+        help='NxCxHxW of the training step whose peak memory is measured '
+        f'(default: {NET_MEMORY_SHAPE} for the nets, each trunk group\'s '
+        'shape for its cases)')
     parser.add_argument(
         '--deploy-nets', nargs='+', choices=list(MODEL_CONFIGS),
         default=None,
         help='nets of the inference-backend rows (default: --nets)')
     parser.add_argument(
         '--trunk-cases', nargs='+', choices=list(TRUNK_CASES),
-        default=list(TRUNK_CASES),
-        help='nets of the backbone comparison (FCN-VGG16, the reference, '
-        'is always measured)')
+        default=group_cases('backbones'),
+        help='nets of the side-by-side comparisons; each group runs on its '
+        'own with its reference always measured: backbones (FCN-VGG16 '
+        'FCN-32s; the default cases), nyud (nyud-rgb, the single-stream '
+        'RGB net)')
     parser.add_argument(
-        '--trunk-shape', default='1x3x500x500',
-        help='NxCxHxW of the backbone comparison\'s counted and timed '
-        'batch (the paper times 500x500)')
+        '--trunk-shape', default=None,
+        help='NxCxHxW of the comparisons\' counted and timed batch, C of '
+        'the colour image (a case fed more modalities gets its own C) '
+        '(default: each group\'s: ' + ', '.join(
+            f'{g.name} 1x3x{g.shape[0]}x{g.shape[1]}'
+            for g in TRUNK_GROUPS.values()) + ')')
     parser.add_argument('--repeats', type=int, default=3)
     parser.add_argument('--warmup', type=int, default=1)
     parser.add_argument('--device', default='cpu')
@@ -245,7 +260,7 @@ def bench_net(net: str, args: argparse.Namespace, shape, mm,
     gc.collect()
 
     if 'memory' not in args.skip:
-        mem_shape = list(parse_shape(args.memory_shape))
+        mem_shape = list(parse_shape(args.memory_shape or NET_MEMORY_SHAPE))
         sides = {
             side: run_child(side, net, mem_shape, args.tiny, args.device,
                             args.amp, args.channels_last, args.threads,
@@ -287,6 +302,24 @@ def bench_data(args: argparse.Namespace, net_results: dict) -> dict:
                 ratio=r['images_per_s'] / model_rate)
             out[name] = r
     return out
+
+
+def trunk_groups(names: List[str]) -> Dict[str, List[str]]:
+    """The selected cases by group, each group measured on its own.
+
+    Args:
+        names (list[str]): Cases of :data:`~.cases.TRUNK_CASES`.
+
+    Returns:
+        dict[str, list[str]]: Group (:data:`~.cases.TRUNK_GROUPS`, in
+        their order) -> its selected cases; ``bench_trunks`` adds the
+        group's reference.
+    """
+    return {
+        group: [n for n in names if TRUNK_CASES[n].group == group]
+        for group in TRUNK_GROUPS
+        if any(TRUNK_CASES[n].group == group for n in names)
+    }
 
 
 def worst_ratios(results: dict) -> Dict[str, Optional[float]]:
@@ -337,14 +370,20 @@ def main(argv: Optional[List[str]] = None) -> dict:
             out.write_text(json.dumps(results, indent=2))
         results['deploy_load'] = ' '.join(
             f'{v:.1f}' for v in os.getloadavg())
-    if 'trunks' not in args.skip:
-        print(f'[benchmark] backbones {" ".join(args.trunk_cases)} '
-              f'{args.trunk_shape} ...', flush=True)
-        results['trunks'] = bench_trunks(
-            args.trunk_cases, parse_shape(args.trunk_shape),
+    trunk_keys = []
+    groups = {} if 'trunks' in args.skip else trunk_groups(args.trunk_cases)
+    for group, names in groups.items():
+        default = '1x3x{}x{}'.format(*TRUNK_GROUPS[group].shape)
+        trunk_shape = args.trunk_shape or default
+        print(f'[benchmark] {group}: {" ".join(names)} {trunk_shape} ...',
+              flush=True)
+        key = TRUNK_GROUPS[group].result_key
+        results[key] = bench_trunks(
+            names, parse_shape(trunk_shape),
             None if 'memory' in args.skip else parse_shape(
-                args.memory_shape), args.repeats, args.warmup, args.threads,
-            args.tiny, args.seed)
+                args.memory_shape or default), args.repeats, args.warmup,
+            args.threads, args.tiny, args.seed)
+        trunk_keys.append(key)
         out.write_text(json.dumps(results, indent=2))
     if 'data' not in args.skip and results['nets']:
         print('[benchmark] data pipelines ...', flush=True)
@@ -354,8 +393,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         print(format_table(results))
     if results.get('deploy'):
         print(format_deploy(results['deploy'], results['deploy_load']))
-    if results.get('trunks'):
-        print(format_trunks(results['trunks']))
+    for key in trunk_keys:
+        print(format_trunks(results[key]))
     out.write_text(json.dumps(results, indent=2))
     print(f'[benchmark] wrote {out}')
     return results

@@ -1,14 +1,18 @@
-"""FCN-AlexNet beside FCN-VGG16: the paper's backbone comparison.
+"""Nets side by side: backbones, and late fusion against one stream.
 
-The costs of table 1 of `FCN <https://arxiv.org/abs/1605.06211>`_ (CVPR
-2015), measured for the nets of :data:`~.cases.TRUNK_CASES` in one
-process: parameters (21 classes), FLOPs of one inference at ``shape``
-(``FlopCounterMode``, as the benchmark counts them), inference
-(``test_step``) and training-step (``train_step`` with an ``OptimWrapper``
-around the Caffe SGD) times in the benchmark's interleaved loop, each as
-the median of its ratio to the reference case's call of the same round,
-and the peak memory of one training step at ``memory_shape``, each case
-in a fresh process (the benchmark's method,
+The costs of the nets of one group of :data:`~.cases.TRUNK_GROUPS`, each
+against the group's reference: FCN-AlexNet beside FCN-VGG16 (the paper's
+backbone comparison, table 1 of `FCN <https://arxiv.org/abs/1605.06211>`_,
+CVPR 2015; 21 classes), or the NYUDv2 late-fusion RGB-HHA net (two whole
+VGG16 FCN-32s streams, 6 input channels) beside the single-stream RGB net
+(3 channels; table 4, 40 classes). For the group's cases of
+:data:`~.cases.TRUNK_CASES`, in one process: parameters, FLOPs of one
+inference at ``shape`` (``FlopCounterMode``, as the benchmark counts them),
+inference (``test_step``) and training-step (``train_step`` with an
+``OptimWrapper`` around the Caffe SGD) times in the benchmark's interleaved
+loop, each as the median of its ratio to the reference case's call of the
+same round, and the peak memory of one training step at ``memory_shape``,
+each case in a fresh process (the benchmark's method,
 :mod:`fcn_tools.benchmark.memory`).
 
 Run as ``python -m fcn_tools.benchmark.trunks CASE NxCxHxW [opts]`` from
@@ -27,8 +31,8 @@ import torch.nn as nn
 from mmengine.optim import build_optim_wrapper
 from mmengine.runner import set_random_seed
 
-from .cases import (SOLVER, TRUNK_CASES, TRUNK_REFERENCE, build_plugin,
-                    fake_batch, packed_data)
+from .cases import (SOLVER, TRUNK_CASES, TRUNK_GROUPS, TrunkGroup,
+                    build_plugin, fake_batch, packed_data)
 from .flops import count_flops
 from .memory import (MARKER, _trim_heap, peak_rss_mb, reset_peak_rss, rss_mb,
                      run_module_child)
@@ -47,15 +51,43 @@ def count_parameters(model: nn.Module) -> Tuple[int, int]:
             sum(p.numel() for p in params if p.requires_grad))
 
 
+def case_shape(name: str, shape: Sequence[int]) -> List[int]:
+    """The NxCxHxW batch case ``name`` is fed: ``shape`` with the case's
+    input channels (:attr:`~.cases.TrunkCase.channels`) as C."""
+    n, _, h, w = shape
+    return [n, TRUNK_CASES[name].channels, h, w]
+
+
+def trunk_group(names: Sequence[str]) -> TrunkGroup:
+    """The one group (:data:`~.cases.TRUNK_GROUPS`) the cases belong to.
+
+    Raises:
+        ValueError: If the cases are of several groups (or none).
+    """
+    unknown = [n for n in names if n not in TRUNK_CASES]
+    if unknown:
+        raise ValueError(f'unknown cases {unknown}; known: '
+                         f'{", ".join(TRUNK_CASES)}')
+    groups = sorted({TRUNK_CASES[n].group for n in names})
+    if len(groups) != 1:
+        raise ValueError('the cases of one run must be of one group, got '
+                         f'{groups or "none"} for {list(names)}')
+    return TRUNK_GROUPS[groups[0]]
+
+
 class TrunkSteps:
     """The cases' models and their inference and training steps.
 
-    Every case gets the same uint8 BGR images and labels, each in its own
-    packed data dict (``test_step`` writes into its samples).
+    Every case gets the same uint8 images and labels, each in its own
+    packed data dict (``test_step`` writes into its samples): a case of
+    ``c`` input channels the first ``c`` channels of one batch (the colour
+    image first, then e.g. the HHA map), with labels below the fewest
+    classes of the cases.
 
     Args:
         names (Sequence[str]): Cases of :data:`~.cases.TRUNK_CASES`.
-        shape (Sequence[int]): NxCxHxW of the batch.
+        shape (Sequence[int]): NxCxHxW of the batch; each case is fed its
+            own channel count instead of C (:func:`case_shape`).
         tiny (bool): Narrow widths, same geometry (smoke runs).
         seed (int): Seed of the weights and the batch.
     """
@@ -69,9 +101,18 @@ class TrunkSteps:
         for name in names:
             case = TRUNK_CASES[name]
             set_random_seed(seed)
-            self.models[name] = build_plugin(case.net, tiny, seed,
-                                             case.options)
-        imgs, labels = fake_batch(shape, seed=seed)
+            model = build_plugin(case.net, tiny, seed, case.options)
+            mean = getattr(model.data_preprocessor, 'mean', None)
+            if mean is not None and mean.numel() != case.channels:
+                raise ValueError(
+                    f'case {name!r} is fed {case.channels} channels but '
+                    f'its data preprocessor takes {mean.numel()}')
+            self.models[name] = model
+        n, _, h, w = shape
+        channels = max(TRUNK_CASES[name].channels for name in names)
+        classes = min(m.decode_head.out_channels
+                      for m in self.models.values())
+        imgs, labels = fake_batch((n, channels, h, w), classes, seed)
         self.infer: Dict[str, Callable[[], object]] = {}
         self.train: Dict[str, Callable[[], object]] = {}
         for name, model in self.models.items():
@@ -79,8 +120,9 @@ class TrunkSteps:
                 model,
                 dict(type='OptimWrapper', optimizer=dict(type='SGD',
                                                          **SOLVER)))
-            self.infer[name] = self._infer(model, packed_data(imgs))
-            self.train[name] = self._train(model, packed_data(imgs, labels),
+            own = imgs[:, :TRUNK_CASES[name].channels]
+            self.infer[name] = self._infer(model, packed_data(own))
+            self.train[name] = self._train(model, packed_data(own, labels),
                                            wrapper)
 
     @staticmethod
@@ -127,7 +169,7 @@ def measure_memory(name: str, shape: Sequence[int], tiny: bool,
     peak = peak_rss_mb()
     return dict(
         case=name,
-        shape=list(shape),
+        shape=case_shape(name, shape),
         before_mb=round(before, 1),
         peak_mb=round(peak, 1),
         step_mb=round(peak - before, 1),
@@ -166,11 +208,15 @@ def bench_trunks(names: Sequence[str],
     """Measure the cases side by side (see the module docstring).
 
     Args:
-        names (Sequence[str]): Cases; the reference
-            (:data:`~.cases.TRUNK_REFERENCE`) is added first if missing.
-        shape (Sequence[int]): NxCxHxW of the counted and timed batch.
+        names (Sequence[str]): Cases, all of one group
+            (:func:`trunk_group`); the group's reference is added first if
+            missing.
+        shape (Sequence[int]): NxCxHxW of the counted and timed batch;
+            each case is fed its own channel count for C
+            (:func:`case_shape`).
         memory_shape (Sequence[int], optional): NxCxHxW of the training
-            step whose peak RSS is measured; None skips memory.
+            step whose peak RSS is measured (C as in ``shape``); None skips
+            memory.
         repeats (int): Timed calls of each step per case.
         warmup (int): Untimed calls first.
         threads (int): Torch threads of the memory children.
@@ -178,14 +224,19 @@ def bench_trunks(names: Sequence[str],
         seed (int): Seed of the weights and the batch.
 
     Returns:
-        dict: ``cases`` (per case: net, title, parameters, FLOPs, median
+        dict: ``group``, ``title``, ``reference``, ``cases`` (per case:
+        net, title, input channels and shape, parameters, FLOPs, median
         wall and CPU seconds, memory, the paper's figures), ``ratios`` (per
         case, to the reference: :data:`RATIOS`, and the paper's), the
         shapes and the load average before and after.
     """
-    names = [TRUNK_REFERENCE] + [n for n in names if n != TRUNK_REFERENCE]
+    group = trunk_group(names)
+    reference = group.reference
+    names = [reference] + [n for n in names if n != reference]
     out: dict = dict(
-        reference=TRUNK_REFERENCE,
+        group=group.name,
+        title=group.title,
+        reference=reference,
         shape=list(shape),
         memory_shape=list(memory_shape) if memory_shape else None,
         tiny=tiny,
@@ -198,6 +249,8 @@ def bench_trunks(names: Sequence[str],
         cases[name] = dict(
             net=case.net,
             title=case.title,
+            channels=case.channels,
+            input_shape=case_shape(name, shape),
             options=dict(case.options),
             params=params,
             trainable_params=trainable,
@@ -222,7 +275,7 @@ def bench_trunks(names: Sequence[str],
             cases[name]['memory'] = run_memory_child(name, memory_shape,
                                                      tiny, threads, seed)
     out['load_after'] = _load()
-    ref = cases[TRUNK_REFERENCE]
+    ref = cases[reference]
     ratios: Dict[str, dict] = {}
     for name, case in cases.items():
         r = {
@@ -231,8 +284,8 @@ def bench_trunks(names: Sequence[str],
         }
         for phase in ('inference', 'train_step'):
             wall, cpu = timed[phase]
-            r[phase] = paired_ratio(wall[name], wall[TRUNK_REFERENCE])
-            r[f'{phase}_cpu'] = paired_ratio(cpu[name], cpu[TRUNK_REFERENCE])
+            r[phase] = paired_ratio(wall[name], wall[reference])
+            r[f'{phase}_cpu'] = paired_ratio(cpu[name], cpu[reference])
         if 'memory' in case:
             r['peak_memory'] = (case['memory']['peak_mb'] /
                                 ref['memory']['peak_mb'])
@@ -254,8 +307,10 @@ def _num(value: Optional[float], digits: int = 3) -> str:
 
 def trunk_rows(result: dict) -> List[List[str]]:
     """Table rows: measure, then per case its value (and ratio to the
-    reference), then the paper's figure of each case."""
+    reference), then the paper's figures of each case (the group's
+    :attr:`~.cases.TrunkGroup.paper_rows`)."""
     cases, ratios = result['cases'], result['ratios']
+    group = TRUNK_GROUPS[result.get('group', 'backbones')]
     h, w = result['shape'][2:]
 
     def row(label: str, value: Callable[[dict], Optional[float]],
@@ -289,18 +344,34 @@ def trunk_rows(result: dict) -> List[List[str]]:
             row(f'peak RSS train step {mh}x{mw} (MB)',
                 lambda c: c['memory']['peak_mb'], 'peak_memory', 4))
     rows += [
-        row('paper: parameters (M)', lambda c: c['paper'].get('params_m'),
-            None),
-        row('paper: K40 ms, 500x500', lambda c: c['paper'].get('k40_ms'),
-            None),
-        row('paper: mean IU (table 1)', lambda c: c['paper'].get('mean_iu'),
-            None),
+        row(label, lambda c, k=key: c['paper'].get(k), None)
+        for key, label in group.paper_rows
     ]
     return rows
 
 
+def ratio_line(result: dict, name: str) -> str:
+    """One case against the reference: inference time, trained
+    parameters, GFLOP, training step and its peak memory, with the
+    paper's ratios where it gives them."""
+    r, paper = result['ratios'][name], result['ratios'][name]['paper']
+    ref = result['cases'][result['reference']]['title']
+    text = (f'{result["cases"][name]["title"]} / {ref}: inference time '
+            f'{r["inference"]:.2f}x')
+    if 'k40_ms' in paper:
+        text += f' (paper, K40: {_num(paper["k40_ms"], 2)}x)'
+    text += f', trained parameters {r["trainable_params"]:.2f}x'
+    if 'params_m' in paper:
+        text += f' (paper: {_num(paper["params_m"], 2)}x)'
+    text += (f', GFLOP {r["flops"]:.2f}x, training step '
+             f'{r["train_step"]:.2f}x')
+    if 'peak_memory' in r:
+        text += f', its peak RSS {r["peak_memory"]:.2f}x'
+    return text
+
+
 def format_trunks(result: dict) -> str:
-    """The backbone comparison as a Markdown table, and the ratios."""
+    """A comparison as a title line, a Markdown table and the ratios."""
     head = ['measure'] + [c['title'] for c in result['cases'].values()]
     rows = [head] + trunk_rows(result)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
@@ -309,19 +380,15 @@ def format_trunks(result: dict) -> str:
         return '| ' + ' | '.join(
             c.ljust(w) for c, w in zip(cells, widths)) + ' |'
 
-    out = [line(head), line(['-' * w for w in widths])]
+    batch, _, height, width = result['shape']
+    title = result.get('title', TRUNK_GROUPS['backbones'].title)
+    out = [f'{title}: batch {batch}, {height}x{width}']
+    out += [line(head), line(['-' * w for w in widths])]
     out += [line(r) for r in rows[1:]]
-    ref = result['cases'][result['reference']]['title']
-    for name, r in result['ratios'].items():
-        if name == result['reference'] or not r['paper']:
-            continue
-        paper = r['paper']
-        out.append(
-            f'{result["cases"][name]["title"]} / {ref}: inference time '
-            f'{r["inference"]:.2f}x (paper, K40: '
-            f'{_num(paper.get("k40_ms"), 2)}x), trained parameters '
-            f'{r["trainable_params"]:.2f}x (paper: '
-            f'{_num(paper.get("params_m"), 2)}x), GFLOP {r["flops"]:.2f}x')
+    out += [
+        ratio_line(result, name) for name in result['ratios']
+        if name != result['reference']
+    ]
     out.append(f'load average before / after: {result["load_before"]} / '
                f'{result["load_after"]}')
     return '\n'.join(out)
