@@ -21,7 +21,7 @@ import json
 import resource
 import subprocess
 import sys
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional
 
 import torch
 
@@ -75,6 +75,41 @@ def _trim_heap() -> None:
         pass
 
 
+def step_peak(step: Callable[[], object],
+              device: str = 'cpu') -> Dict[str, object]:
+    """Peak memory of one training step, after a first one.
+
+    The first step creates the gradients and momentum buffers; the heap it
+    freed goes back to the OS and the peak is reset; then one more step is
+    measured: the peak RSS on a CPU, ``max_memory_allocated`` on CUDA.
+
+    Returns:
+        dict: ``before_mb``, ``peak_mb``, ``step_mb`` (their difference) and
+        ``method``.
+    """
+    step()  # gradients and momentum buffers exist from here on
+    _trim_heap()
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated() / MB
+        step()
+        torch.cuda.synchronize()
+        peak = torch.cuda.max_memory_allocated() / MB
+        method = 'torch.cuda.max_memory_allocated'
+    else:
+        before = rss_mb()
+        method = ('VmHWM after clear_refs'
+                  if reset_peak_rss() else 'ru_maxrss (lifetime)')
+        step()
+        peak = peak_rss_mb()
+    return dict(
+        before_mb=round(before, 1),
+        peak_mb=round(peak, 1),
+        step_mb=round(peak - before, 1),
+        method=method)
+
+
 def measure_in_child(side: str,
                      net: str,
                      shape: List[int],
@@ -99,29 +134,7 @@ def measure_in_child(side: str,
     pair.keep_only(side)
     step = pair.plugin_train if side == 'plugin' else pair.bare_train
     pair.set_mode(True)
-    step()  # gradients and momentum buffers exist from here on
-    _trim_heap()
-    result: Dict[str, object] = dict(side=side, net=net)
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        before = torch.cuda.memory_allocated() / MB
-        step()
-        torch.cuda.synchronize()
-        peak = torch.cuda.max_memory_allocated() / MB
-        method = 'torch.cuda.max_memory_allocated'
-    else:
-        before = rss_mb()
-        method = ('VmHWM after clear_refs'
-                  if reset_peak_rss() else 'ru_maxrss (lifetime)')
-        step()
-        peak = peak_rss_mb()
-    result.update(
-        before_mb=round(before, 1),
-        peak_mb=round(peak, 1),
-        step_mb=round(peak - before, 1),
-        method=method)
-    return result
+    return dict(side=side, net=net, **step_peak(step, device))
 
 
 def run_child(side: str,

@@ -34,8 +34,7 @@ from mmengine.runner import set_random_seed
 from .cases import (SOLVER, TRUNK_CASES, TRUNK_GROUPS, TrunkGroup,
                     build_plugin, fake_batch, packed_data)
 from .flops import count_flops
-from .memory import (MARKER, _trim_heap, peak_rss_mb, reset_peak_rss, rss_mb,
-                     run_module_child)
+from .memory import MARKER, run_module_child, step_peak
 from .timing import interleaved, median, paired_ratio
 
 #: The measures whose ratios to the reference case are reported.
@@ -159,21 +158,8 @@ def measure_memory(name: str, shape: Sequence[int], tiny: bool,
     torch.set_num_threads(threads)
     steps = TrunkSteps([name], shape, tiny, seed)
     steps.set_mode(True)
-    step = steps.train[name]
-    step()
-    _trim_heap()
-    before = rss_mb()
-    method = ('VmHWM after clear_refs'
-              if reset_peak_rss() else 'ru_maxrss (lifetime)')
-    step()
-    peak = peak_rss_mb()
-    return dict(
-        case=name,
-        shape=case_shape(name, shape),
-        before_mb=round(before, 1),
-        peak_mb=round(peak, 1),
-        step_mb=round(peak - before, 1),
-        method=method)
+    return dict(case=name, shape=case_shape(name, shape),
+                **step_peak(steps.train[name]))
 
 
 def run_memory_child(name: str, shape: Sequence[int], tiny: bool,

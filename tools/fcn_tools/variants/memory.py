@@ -18,8 +18,7 @@ from typing import Dict, List, Optional
 import torch
 
 from ..benchmark.cases import parse_shape
-from ..benchmark.memory import (MARKER, _trim_heap, peak_rss_mb,
-                                reset_peak_rss, rss_mb, run_module_child)
+from ..benchmark.memory import MARKER, run_module_child, step_peak
 
 
 def measure_in_child(name: str, shape: List[int], widths: str,
@@ -29,21 +28,8 @@ def measure_in_child(name: str, shape: List[int], widths: str,
     torch.set_num_threads(threads)
     steps = Steps([name], widths, shape, seed)
     steps.set_mode(True)
-    step = steps.train[name]
-    step()  # gradients and momentum buffers exist from here on
-    _trim_heap()
-    before = rss_mb()
-    method = ('VmHWM after clear_refs'
-              if reset_peak_rss() else 'ru_maxrss (lifetime)')
-    step()
-    peak = peak_rss_mb()
-    return dict(
-        variant=name,
-        shape=list(shape),
-        before_mb=round(before, 1),
-        peak_mb=round(peak, 1),
-        step_mb=round(peak - before, 1),
-        method=method)
+    return dict(variant=name, shape=list(shape),
+                **step_peak(steps.train[name]))
 
 
 def run_child(name: str, shape: List[int], widths: str, threads: int,
