@@ -576,13 +576,22 @@ def check_input(meta: Optional[Mapping[str, Any]],
                 f'{list(want["mean"])}; the config subtracts mean='
                 f'{have["mean"]} (same channel order and std), which the '
                 f'training adapts to{extra}')
+    modalities = getattr(getattr(model, 'data_preprocessor', None),
+                         'modalities', None)
+    release = ''
+    if modalities and not (meta or {}).get('modalities'):
+        # a one-stream RGB-D release converted without --modality records
+        # the colour mean
+        release = (' A Caffe release of another input than colour needs '
+                   'tools/model_converters/caffe2mmseg.py ... --modality '
+                   f'{"/".join(modalities)} (docs/nyud.md).')
     raise WeightFileError(
         f'{source} expects {origin} input: data_preprocessor '
         f'mean={list(want["mean"])}, std={list(want["std"])}, '
         f'bgr_to_rgb={want["bgr_to_rgb"]}; the config has mean='
         f'{have["mean"]}, std={have["std"]}, bgr_to_rgb='
         f'{have["bgr_to_rgb"]}. Use the matching preprocessor (see '
-        'docs/weights.md) or FCNWeightsHook(check_input=False).')
+        'docs/weights.md) or FCNWeightsHook(check_input=False).' + release)
 
 
 def load_for_check(path: str) -> Dict[str, Any]:

@@ -20,6 +20,7 @@ from mmseg.registry import MODELS
 from fcn_plugin.converters import WeightFileError, caffe2mmseg
 from fcn_plugin.engine import plan_load
 from fcn_plugin.engine.streams import plan_streams
+from fcn_plugin.engine.weight_check import check_input
 from fcn_plugin.models import net_name_of
 from fcn_plugin.utils.safe_checkpoint import load_from_local
 from fcn_tools.reference_fcn import BareFCN, weights_by_caffe_name
@@ -194,6 +195,16 @@ def test_caffe_release_converts_stream_by_stream(tmp_path):
     meta = caffe2mmseg(str(src), str(tmp_path / 'hha.pth'), modality='hha')
     assert meta['input']['mean'] == pytest.approx(HHA_MEAN)
     assert 'streams' not in meta
+    # Converted without --modality it records the colour mean, which an
+    # HHA config refuses, naming the option.
+    plain = caffe2mmseg(str(src), str(tmp_path / 'plain.pth'))
+    assert plain['input']['mean'] == pytest.approx(COLOR_MEAN)
+    cfg = model_cfg('fcn32s', num_classes=CLASSES)
+    cfg.data_preprocessor = dict(type='RGBDDataPreProcessor',
+                                 modalities=[('hha', dict(mean=HHA_MEAN))])
+    init_default_scope('mmseg')
+    with pytest.raises(WeightFileError, match='--modality hha'):
+        check_input(plain, MODELS.build(cfg), 'plain.pth')
 
 
 def test_early_fusion_widens_conv1_1():
