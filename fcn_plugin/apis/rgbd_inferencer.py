@@ -11,6 +11,14 @@ Inputs = Union[str, np.ndarray, Sequence[Union[str, np.ndarray]]]
 Maps = Optional[Union[str, np.ndarray, Sequence[Union[str, np.ndarray]]]]
 
 
+#: The sample keys the pipeline reads each map from: a path, or an array
+#: (depth in millimetres; HHA as stored).
+_SAMPLE_KEYS = {
+    'depths': ('depth_path', 'depth_mm'),
+    'hhas': ('hha_path', 'hha')
+}
+
+
 def _as_list(value: Any) -> List[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -65,23 +73,24 @@ class RGBDInferencer(MMSegInferencer):
         if depths is None and hhas is None:
             return super().__call__(inputs, **kwargs)
         images = _as_list(inputs)
-        samples = []
-        for setting, maps in (('depths', depths), ('hhas', hhas)):
-            if maps is not None and len(_as_list(maps)) != len(images):
+        given = {
+            setting: _as_list(maps)
+            for setting, maps in (('depths', depths), ('hhas', hhas))
+            if maps is not None
+        }
+        for setting, maps in given.items():
+            if len(maps) != len(images):
                 raise DataFileError(
                     f'RGBDInferencer: {len(images)} images but '
-                    f'{len(_as_list(maps))} {setting}; give one per image')
+                    f'{len(maps)} {setting}; give one per image')
+        samples = []
         for i, image in enumerate(images):
             sample = dict(img_path=image) if isinstance(image, str) else \
                 dict(img=image)
-            if depths is not None:
-                depth = _as_list(depths)[i]
-                sample.update(depth_path=depth) if isinstance(
-                    depth, str) else sample.update(depth_mm=depth)
-            if hhas is not None:
-                hha = _as_list(hhas)[i]
-                sample.update(hha_path=hha) if isinstance(
-                    hha, str) else sample.update(hha=hha)
+            for setting, maps in given.items():
+                path_key, array_key = _SAMPLE_KEYS[setting]
+                sample[path_key if isinstance(maps[i], str) else
+                       array_key] = maps[i]
             samples.append(sample)
         return super().__call__(samples, **kwargs)
 

@@ -6,7 +6,8 @@ import torch
 
 from ..datasets.class_orders import CLASS_ORDERS, targets
 from ..errors import WeightFileError
-from ..models.segmentors.late_fusion_encoder_decoder import stream_modules
+from ..models.segmentors.late_fusion_encoder_decoder import (stream_modules,
+                                                             to_stream_key)
 from .caffe_model import convert_caffe_net, read_caffemodel
 from .caffe_streams import stream_nets
 from .checkpoint_io import load_torch_file, save_checkpoint, tensor_dict
@@ -228,16 +229,15 @@ def _convert_streams(streams: Mapping[str, Any], src: str, dst: str,
     out: Dict[str, torch.Tensor] = {}
     meta: Dict[str, Any] = {}
     nets = {}
-    for (stream, caffe_net), (trunk, head) in zip(
+    for (stream, caffe_net), attrs in zip(
             streams.items(), stream_modules(list(streams)).values()):
         state, net_s, notes = convert_caffe_net(caffe_net, src, net)
         nets[stream] = net_s
         state, stream_meta = _describe(state, net_s, src, fmt,
                                        'caffe2mmseg', 'caffe', notes,
                                        classes=classes)
-        for key, value in state.items():
-            module, _, rest = key.partition('.')
-            out[f'{trunk if module == "backbone" else head}.{rest}'] = value
+        out.update((to_stream_key(key, attrs), value)
+                   for key, value in state.items())
         notes = [f'{stream} stream: {n}' for n in stream_meta['notes']]
         if not meta:
             meta = stream_meta

@@ -16,6 +16,7 @@ the segmentor declares them (:data:`HEAD_SUFFIXES`).
 from typing import (Dict, Iterable, List, Mapping, Optional, Sequence, Tuple,
                     Union)
 
+from fcn_plugin.models.decode_heads.head_layers import ScoreLayer
 from fcn_plugin.models.net_table import (ALL_TRUNK_LAYERS, CAFFE_RELEASES,
                                          FIXED_SCALES, HEAD_LAYERS, NET_TITLES,
                                          NETS, SCORE_INPUTS, STAGES,
@@ -189,12 +190,12 @@ def expected_shapes(net: str,
     # The width each score layer reads: its trunk layer's (pool5's, i.e.
     # the last conv's, for score_fr without fc6/fc7).
     widths = {layer: shape[0] for layer, shape in trunk.items()}
-    convs = [n for n, _ in cls.caffe_layers if n not in cls.fc_layers]
-    widths.setdefault(cls.fc_layers[-1], widths[convs[-1]])
+    widths.setdefault(cls.fc_layers[-1],
+                      widths[cls.output_layers['pool5']])
     for head, classes in heads.items():
         for layer in HEAD_LAYERS[VARIANTS[net][0]]:
             spec = head_layer(net, layer)
-            if hasattr(spec, 'reads'):
+            if isinstance(spec, ScoreLayer):
                 cin = widths[cls.output_layers[spec.reads]]
                 out[param_key(layer, 'weight', head)] = (classes, cin, 1, 1)
                 out[param_key(layer, 'bias', head)] = (classes, )

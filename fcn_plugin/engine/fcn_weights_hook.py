@@ -14,8 +14,7 @@ from mmseg.registry import HOOKS
 from fcn_plugin.errors import MissingWeightFileError, WeightFileError
 from fcn_plugin.models.net_table import (PREVIOUS_STAGE, TRUNK_NET, is_trunk,
                                          trunk_net_of)
-from .streams import (model_streams, plan_streams, stream_channels,
-                      stream_of_module)
+from .streams import model_streams, plan_streams, stream_of_module
 from .weight_check import (LoadPlan, check_input, load_for_check,
                            missing_file_message, model_heads, model_net,
                            plan_load, preprocessor_input)
@@ -187,8 +186,7 @@ class FCNWeightsHook(Hook):
         if self.check_input:
             self._check_input(
                 meta, model, where, plan, training=True,
-                channels=stream_channels(model, stream[0]) if stream else
-                None)
+                channels=model.stream_slice(stream[0]) if stream else None)
         self.last_plan = plan
         print_log(plan.describe(where, target), logger='current')
 

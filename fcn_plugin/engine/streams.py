@@ -13,29 +13,17 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 import torch.nn as nn
 
 from fcn_plugin.errors import WeightFileError
+from fcn_plugin.models.segmentors.late_fusion_encoder_decoder import (
+    FIRST_STREAM, to_plain_key, to_stream_key)
 from .weight_check import LoadPlan, plan_load
 
 #: Stream -> (backbone attribute, head attribute).
 StreamAttrs = Mapping[str, Tuple[str, str]]
-_PLAIN = ('backbone', 'decode_head')
 
 
 def model_streams(model: nn.Module) -> Optional[StreamAttrs]:
     """The streams of a late-fusion segmentor, None for other models."""
     return getattr(model, 'stream_attrs', None)
-
-
-def _to_plain(key: str, attrs: Tuple[str, str]) -> Optional[str]:
-    """``key`` of a stream's module as a one-stream key, or None."""
-    module, _, rest = key.partition('.')
-    if module in attrs:
-        return f'{_PLAIN[attrs.index(module)]}.{rest}'
-    return None
-
-
-def _from_plain(key: str, attrs: Tuple[str, str]) -> str:
-    module, _, rest = key.partition('.')
-    return f'{attrs[_PLAIN.index(module)]}.{rest}'
 
 
 def split_streams(state: Mapping[str, Any], streams: StreamAttrs
@@ -45,7 +33,7 @@ def split_streams(state: Mapping[str, Any], streams: StreamAttrs
     other = []
     for key, value in state.items():
         for stream, attrs in streams.items():
-            plain = _to_plain(key, attrs)
+            plain = to_plain_key(key, attrs)
             if plain is not None:
                 out[stream][plain] = value
                 break
@@ -58,18 +46,10 @@ def stream_of_module(model: nn.Module,
                      module: nn.Module) -> Optional[Tuple[str, str]]:
     """``(stream, 'backbone' | 'decode_head')`` of a stream's module."""
     for stream, attrs in (model_streams(model) or {}).items():
-        for attr, plain in zip(attrs, _PLAIN):
+        for attr, plain in zip(attrs, FIRST_STREAM):
             if getattr(model, attr, None) is module:
                 return stream, plain
     return None
-
-
-def stream_channels(model: nn.Module, stream: str) -> slice:
-    """The input channels of ``stream`` in the stacked input."""
-    names = list(model.streams)
-    counts = list(model.stream_channels)
-    start = sum(counts[:names.index(stream)])
-    return slice(start, start + counts[names.index(stream)])
 
 
 def plan_streams(model_shapes: Mapping[str, Sequence[int]],
@@ -119,9 +99,9 @@ def plan_streams(model_shapes: Mapping[str, Sequence[int]],
         attrs = streams[stream]
         for name in ('copied', 'kept', 'skipped', 'reset'):
             setattr(plan, name,
-                    [_from_plain(k, attrs) for k in getattr(plan, name)])
+                    [to_stream_key(k, attrs) for k in getattr(plan, name)])
         plan.widened = {
-            _from_plain(k, attrs): v
+            to_stream_key(k, attrs): v
             for k, v in plan.widened.items()
         }
         if merged is None:

@@ -6,7 +6,8 @@ import torch
 import torch.nn as nn
 from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
-from mmseg.utils import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig, SampleList,
+                         add_prefix)
 from torch import Tensor
 
 from ..decode_heads.caffe_fcn_head import CaffeFCNHead
@@ -27,6 +28,22 @@ def stream_modules(streams: Sequence[str]) -> Dict[str, Tuple[str, str]]:
         s: FIRST_STREAM if i == 0 else (f'{s}_backbone', f'{s}_head')
         for i, s in enumerate(streams)
     }
+
+
+def to_plain_key(key: str, attrs: Tuple[str, str]) -> Optional[str]:
+    """A key of a stream's modules (``attrs``, from :func:`stream_modules`)
+    as the key of a one-stream net (``hha_head.score_fr.weight`` ->
+    ``decode_head.score_fr.weight``); None for a key of another module."""
+    module, _, rest = key.partition('.')
+    if module in attrs:
+        return f'{FIRST_STREAM[attrs.index(module)]}.{rest}'
+    return None
+
+
+def to_stream_key(key: str, attrs: Tuple[str, str]) -> str:
+    """A one-stream net's key as the key of a stream's modules."""
+    module, _, rest = key.partition('.')
+    return f'{attrs[FIRST_STREAM.index(module)]}.{rest}'
 
 
 @MODELS.register_module()
@@ -153,6 +170,12 @@ class LateFusionEncoderDecoder(EncoderDecoder):
         return [(getattr(self, trunk), getattr(self, head))
                 for trunk, head in self.stream_attrs.values()]
 
+    def stream_slice(self, stream: str) -> slice:
+        """The input channels of ``stream`` in the stacked input."""
+        index = self.streams.index(stream)
+        start = sum(self.stream_channels[:index])
+        return slice(start, start + self.stream_channels[index])
+
     def _split(self, inputs: Tensor) -> Tuple[Tensor, ...]:
         """The stacked input cut into the streams' inputs."""
         want = sum(self.stream_channels)
@@ -212,9 +235,9 @@ class LateFusionEncoderDecoder(EncoderDecoder):
         for (_, head), x in zip(self._stream_nets(), feats):
             head._check_input_size(x, size)
             logits.append(head.forward(x, size))
-        losses = self.decode_head.loss_by_feat(self._fuse(logits),
-                                               data_samples)
-        return {f'decode.{k}': v for k, v in losses.items()}
+        return add_prefix(
+            self.decode_head.loss_by_feat(self._fuse(logits), data_samples),
+            'decode')
 
     @torch.no_grad()
     def stream_logits(self, inputs: Tensor,
