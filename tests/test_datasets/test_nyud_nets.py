@@ -115,8 +115,13 @@ def test_late_fusion_starts_from_the_two_single_stream_nets(runs):
             mine = (prefix[0] if module == 'backbone' else prefix[1]) + rest
             torch.testing.assert_close(state[mine], value, rtol=0, atol=0)
     log = runs['rgb-hha']['log']
-    # The hook checked each stream's files against its modules.
-    assert 'model.hha_head.init_cfg' in log or 'hha_head' in log
+    # The hook checked each stream's file against each of its modules.
+    for module, net in (('backbone', 'VGG16 trunk'),
+                        ('decode_head', 'FCN-32s'),
+                        ('hha_backbone', 'VGG16 trunk'),
+                        ('hha_head', 'FCN-32s')):
+        assert (f'(model.{module}.init_cfg): {net} weights into {net}'
+                in log), module
 
 
 def test_fcn16s_late_fusion_is_staged_from_the_32s_one(runs):
