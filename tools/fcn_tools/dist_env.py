@@ -5,7 +5,9 @@ Runner is built.
 """
 import contextlib
 import datetime
+import gc
 import logging
+import traceback
 from typing import Iterator
 
 import torch
@@ -63,13 +65,21 @@ def init_cpu_dist(launcher: str, cfg: Config) -> bool:
 
 @contextlib.contextmanager
 def cpu_dist(launcher: str, cfg: Config) -> Iterator[None]:
-    """:func:`init_cpu_dist` for the body, then the gloo group destroyed.
+    """:func:`init_cpu_dist` for the body, then the gloo group ended.
 
-    MMEngine leaves the process group alive until the interpreter exits;
-    gloo's worker threads are then torn down while still joinable, and a
-    rank can abort with ``terminate called without an active exception``
-    (SIGABRT) after a run that finished. Destroying the group that was
-    created here, before exit, ends every rank cleanly.
+    The group's C++ object owns gloo's threads (``gloo_tcp_loop`` and the
+    ``pt_gloo_runloop`` workers) and is only destroyed, joining them, when
+    its last reference goes. ``destroy_process_group`` drops the
+    registry's reference, but the Runner's ``DistributedDataParallel``
+    and its reducer hold others, and the Runner sits in reference cycles
+    (hooks, message hub), so without a collection the group outlived
+    ``main`` and was torn down during interpreter finalization with its
+    threads still running: a rank could abort after a run that finished
+    (``terminate called without an active exception``, SIGABRT). Here the
+    cycles are collected first, so destroying the group joins its threads
+    while the interpreter is whole. When the body raises, the frames of
+    the traceback (which hold the Runner) are cleared first; the
+    traceback's text is kept.
 
     Args:
         launcher (str): The ``--launcher`` of the tool.
@@ -78,8 +88,13 @@ def cpu_dist(launcher: str, cfg: Config) -> Iterator[None]:
     created = init_cpu_dist(launcher, cfg)
     try:
         yield
+    except BaseException as exc:
+        if created:
+            traceback.clear_frames(exc.__traceback__)
+        raise
     finally:
         if created and torch_dist.is_initialized():
+            gc.collect()
             torch_dist.destroy_process_group()
 
 
