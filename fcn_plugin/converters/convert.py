@@ -156,14 +156,15 @@ def caffe2mmseg(src: str,
             benchmark with several modalities (NYUDv2: ``'color'``,
             ``'hha'``): its mean is recorded as the input. A late-fusion
             file (``conv1_1color`` ... ``conv1_1hha`` ...) takes the
-            modalities from its stream suffixes.
+            modalities from its stream suffixes and refuses ``modality``.
 
     Returns:
         dict: The checkpoint's meta.
 
     Raises:
         WeightFileError: For an unreadable file, a net that contradicts
-            ``net``, or ``classes`` that the file does not fit.
+            ``net``, ``classes`` that the file does not fit, or a
+            ``modality`` for a late-fusion file.
     """
     _check_net(net)
     if classes is not None and classes not in targets():
@@ -172,6 +173,11 @@ def caffe2mmseg(src: str,
     caffe_net = read_caffemodel(src)
     fmt = f'caffe-{caffe_net.format}'
     streams = stream_nets(caffe_net, src)
+    if streams and modality is not None:
+        raise WeightFileError(
+            f'{src}: a late-fusion file, whose streams name their '
+            f'modalities ({", ".join(streams)}); --modality {modality} is '
+            'for a one-stream release: leave it out')
     if streams:
         return _convert_streams(streams, src, dst, fmt, net, classes)
     out, net, notes = convert_caffe_net(caffe_net, src, net)

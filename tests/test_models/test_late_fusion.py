@@ -166,6 +166,10 @@ def test_caffe_release_converts_stream_by_stream(tmp_path):
     assert meta['modalities'] == list(STREAMS)
     assert meta['input']['mean'] == pytest.approx(COLOR_MEAN + HHA_MEAN)
     assert meta['dataset_meta']['classes'][0] == 'wall'
+    # its streams name the modalities: --modality is refused, nothing written
+    with pytest.raises(WeightFileError, match='leave it out'):
+        caffe2mmseg(str(src), str(tmp_path / 'm.pth'), modality='hha')
+    assert not (tmp_path / 'm.pth').exists()
     state = load_from_local(str(dst))['state_dict']
     fresh = build().eval()
     fresh.load_state_dict(state)

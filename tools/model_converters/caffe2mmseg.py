@@ -87,7 +87,8 @@ def main() -> None:
         help='input of a one-stream release of an RGB-D benchmark (NYUDv2: '
         'hha for nyud-fcn32s-hha-heavy.caffemodel, color for the colour '
         'net): its mean is recorded as the input. A late-fusion file takes '
-        'its modalities from its layer suffixes (conv1_1color, conv1_1hha)')
+        'its modalities from its layer suffixes (conv1_1color, conv1_1hha) '
+        'and refuses this option')
     args = parser.parse_args()
     print(summary(caffe2mmseg(args.src, args.dst, args.net, args.classes,
                               args.modality), args.dst))
