@@ -64,6 +64,9 @@ HEAD_SUFFIXES: Tuple[Tuple[str, str], ...] = tuple(
 #: Every head a checkpoint of the plugin's nets can hold, first the one of
 #: the one-head nets.
 HEADS = (HEAD, ) + tuple(h for h, _ in HEAD_SUFFIXES if h != HEAD)
+#: Words for the heads of a two-head net in messages
+#: (:attr:`TwoHeadEncoderDecoder.head_titles`).
+HEAD_TITLES: Dict[str, str] = dict(TwoHeadEncoderDecoder.head_titles)
 
 
 def param_key(layer: str, kind: str, head: str = HEAD) -> str:

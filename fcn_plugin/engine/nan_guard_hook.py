@@ -1,6 +1,5 @@
 """Stop training at the first non-finite loss, before it is saved."""
 import math
-import os.path as osp
 from typing import Any, Dict, Mapping, Optional
 
 import torch
@@ -9,6 +8,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from fcn_plugin.errors import NonFiniteLossError
+from .fcn_checkpoint_hook import recorded_checkpoint
 
 HINT = ('Lower the learning rate (optim_wrapper.optimizer.lr) or clip '
         'gradients (optim_wrapper.clip_grad), and check the data (labels '
@@ -128,11 +128,7 @@ class FCNNanGuardHook(Hook):
     def _stop(runner, what: str) -> None:
         # The record, not the message hub: MMEngine names the checkpoint
         # there before saving it (before_save_checkpoint sees the new name).
-        record = osp.join(runner.work_dir, 'last_checkpoint')
-        last = None
-        if osp.isfile(record):
-            with open(record) as f:
-                last = f.read().strip() or None
+        last = recorded_checkpoint(runner.work_dir)
         kept = f' The last checkpoint, {last}, is kept.' if last else ''
         summed = _summed_loss_hint(runner)
         hint = f'{summed} {HINT}' if summed else HINT

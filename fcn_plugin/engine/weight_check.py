@@ -16,10 +16,10 @@ import torch.nn as nn
 
 from fcn_plugin.converters.foreign import foreign_net_message
 from fcn_plugin.converters.layers import (CAFFE_RELEASES, HEAD, HEAD_LAYERS,
-                                          HEAD_SUFFIXES, HEADS, NET_TITLES,
-                                          TRUNK_NET, fmt_shape, head_classes,
-                                          head_of_key, heads_of, layer_of,
-                                          net_of_layers, param_key)
+                                          HEAD_SUFFIXES, HEAD_TITLES, HEADS,
+                                          NET_TITLES, TRUNK_NET, fmt_shape,
+                                          head_classes, head_of_key, heads_of,
+                                          layer_of, net_of_layers, param_key)
 from fcn_plugin.errors import WeightFileError
 from fcn_plugin.models.net_table import (DESCRIPTIONS, TRUNKS, VARIANTS,
                                          droppable_layers, is_trunk, lineage,
@@ -42,9 +42,6 @@ def trunk_hints(trunk_net: str) -> Tuple[str, ...]:
 
 #: The key whose first dimension is a net's number of classes.
 CLASSES_KEY = param_key('score_fr', 'weight')
-#: Words for the heads in messages.
-HEAD_TITLES = {'decode_head': 'the semantic head',
-               'geo_head': 'the geometric head'}
 
 
 def model_net(model: nn.Module) -> Optional[str]:

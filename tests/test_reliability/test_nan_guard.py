@@ -60,13 +60,20 @@ def fake_runner(name, work_dir):
 
 def test_loss_check(tmp_path):
     hook, runner = FCNNanGuardHook(), fake_runner('nan_guard_loss', tmp_path)
-    (tmp_path / 'last_checkpoint').write_text('/w/iter_6.pth')
+    kept = tmp_path / 'iter_6.pth'
+    kept.write_bytes(b'checkpoint')
+    (tmp_path / 'last_checkpoint').write_text(str(kept))
     hook.after_train_iter(runner, 7, outputs=dict(loss=torch.tensor(1.5)))
     with pytest.raises(NonFiniteLossError, match='iteration 8 .*loss=inf'):
         hook.after_train_iter(
             runner, 7, outputs=dict(loss=torch.tensor(math.inf), acc=1.0))
-    with pytest.raises(NonFiniteLossError, match='/w/iter_6.pth, is kept'):
+    with pytest.raises(NonFiniteLossError, match=f'{kept}, is kept'):
         hook.after_train_iter(runner, 7, outputs=dict(loss=math.nan))
+    # a record of a file that is gone claims nothing
+    kept.unlink()
+    with pytest.raises(NonFiniteLossError) as err:
+        hook.after_train_iter(runner, 7, outputs=dict(loss=math.nan))
+    assert 'is kept' not in str(err.value)
 
 
 def test_nan_weights_are_never_saved(tmp_path):

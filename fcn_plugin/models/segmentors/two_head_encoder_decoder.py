@@ -68,6 +68,9 @@ class TwoHeadEncoderDecoder(EncoderDecoder):
     #: The Caffe suffix of each head's layers (``score_fr_sem`` is
     #: ``decode_head.score_fr``); the converter reads it.
     caffe_suffixes = (('decode_head', '_sem'), ('geo_head', '_geo'))
+    #: Words for each head in the messages of the weight checks.
+    head_titles = (('decode_head', 'the semantic head'),
+                   ('geo_head', 'the geometric head'))
 
     def __init__(self,
                  backbone: ConfigType,
