@@ -1,11 +1,13 @@
 """tools/train.py and tools/test.py as subprocesses, as a user runs them:
-the tiny FCN-8s, and FCN-AlexNet with gradient accumulation."""
+the tiny FCN-8s, and FCN-AlexNet with gradient accumulation (also under
+MMSeg's packaged tools)."""
 import json
 import re
 
 from mmengine.runner.checkpoint import _load_checkpoint
 from PIL import Image
 
+from ..test_apis.test_mmseg_tools import MMSEG_TOOLS
 from .conftest import DATA, NUM_IMAGES, data_root_options, run_tool
 
 CONFIG = DATA / 'tiny_fcn8s_voc.py'
@@ -50,9 +52,7 @@ def test_test_reports_metrics_and_paints_every_image(trained, tiny_voc,
                     *data_root_options(tiny_voc),
                     'default_hooks.visualization=None')
     log = proc.stdout + proc.stderr
-    (line, ) = [
-        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
-    ]
+    line = metrics_line(log)
     for key in ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'mIoU@band1', 'mIoU@band3'):
         assert re.search(rf'\b{re.escape(key)}: \d', line), key
     assert 'IoU@band3' in log  # the per-class band table
@@ -65,11 +65,26 @@ def test_test_reports_metrics_and_paints_every_image(trained, tiny_voc,
 ALEXNET = DATA / 'tiny_fcn32s_alexnet_voc.py'
 
 
+def metrics_line(log: str) -> str:
+    """The test metrics line of a ``test.py`` log."""
+    (line, ) = [
+        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
+    ]
+    return line
+
+
+def scores(line: str) -> list:
+    """The metric values of a metrics line, without its timings."""
+    return [(k, v) for k, v in re.findall(r'([\w@]+): (\d+\.\d+)', line)
+            if not k.endswith('time')]
+
+
 def test_alexnet_accumulates_gradients_then_tests_and_paints(
         tiny_voc, tmp_path):
     """FCN-AlexNet through tools/train.py with Caffe's iter_size as
     MMEngine's ``accumulative_counts`` (one SGD update per 3 passes), then
-    tools/test.py with --show-dir."""
+    tools/test.py with --show-dir; MMSeg's packaged test.py reports the
+    same metrics, and its train.py trains the net."""
     work, passes, iters = tmp_path / 'work', 3, 6
     run_tool('tools/train.py', ALEXNET, '--work-dir', work, '--cfg-options',
              *data_root_options(tiny_voc),
@@ -104,13 +119,29 @@ def test_alexnet_accumulates_gradients_then_tests_and_paints(
     proc = run_tool('tools/test.py', ALEXNET, work / f'iter_{iters}.pth',
                     '--work-dir', tmp_path / 'test', '--show-dir', show,
                     '--cfg-options', *data_root_options(tiny_voc))
-    log = proc.stdout + proc.stderr
-    (line, ) = [
-        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
-    ]
+    line = metrics_line(proc.stdout + proc.stderr)
     for key in ('aAcc', 'mIoU', 'mAcc', 'fwIoU'):
         assert re.search(rf'\b{key}: \d', line), key
     painted = sorted(show.rglob('*.png'))
     assert len({p.name for p in painted}) == len(painted) == NUM_IMAGES
     # ground truth | prediction, side by side, at the image's size
     assert {Image.open(p).size for p in painted} == {(2 * 31, 23)}
+
+    # MMSeg's own tools (installed with mmseg): the config's custom_imports
+    # bring in the plugin; the same checkpoint gives the same metrics
+    proc = run_tool(MMSEG_TOOLS / 'test.py', ALEXNET,
+                    work / f'iter_{iters}.pth', '--work-dir',
+                    tmp_path / 'mmseg_test', '--cfg-options',
+                    *data_root_options(tiny_voc))
+    assert scores(line) and scores(
+        metrics_line(proc.stdout + proc.stderr)) == scores(line)
+    mmseg_work = tmp_path / 'mmseg_train'
+    run_tool(MMSEG_TOOLS / 'train.py', ALEXNET, '--work-dir', mmseg_work,
+             '--cfg-options', *data_root_options(tiny_voc),
+             'optim_wrapper.accumulative_counts=2', 'train_cfg.max_iters=2',
+             'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
+             'optim_wrapper.optimizer.lr=0.01')
+    trained = _load_checkpoint(str(mmseg_work / 'iter_2.pth'),
+                               map_location='cpu')['state_dict']
+    # score_fr starts at zero (Caffe's init) and moved with the one update
+    assert trained['decode_head.score_fr.weight'].abs().sum() > 0
