@@ -116,6 +116,24 @@ def test_logits_equal_the_reference_fusion(net, size):
     assert not torch.allclose(alone * 0.5, ours, atol=1e-3)
 
 
+@pytest.mark.parametrize('net', ['fcn32s', 'fcn16s'])
+def test_fused_scores_are_upsampled_once(net):
+    """As the reference: one upscore after ``score_fused``, not one per
+    stream (each upscore layer runs once per forward, on the fused map)."""
+    model = randomize(build(net), seed=3).eval()
+    calls = {}
+    for name, module in model.decode_head.named_children():
+        if name.startswith('upscore'):
+            module.register_forward_hook(
+                lambda m, i, o, name=name: calls.__setitem__(
+                    name, calls.get(name, 0) + 1))
+    x = torch.randn(2, 6, 37, 45) * 40
+    with torch.no_grad():
+        model.encode_decode(x, [dict(img_shape=(37, 45))] * 2)
+        model(x, mode='tensor')
+    assert calls and set(calls.values()) == {2}, calls
+
+
 def test_loss_is_the_fused_loss():
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample

@@ -9,7 +9,6 @@ re-implementation whose crop offsets are derived here by Caffe's
 coordinate mapping.
 """
 import math
-from typing import Optional, Sequence
 
 import numpy as np
 import pytest
@@ -18,7 +17,6 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
-from torch import Tensor
 
 from fcn_plugin.converters import WeightFileError, caffe2mmseg
 from fcn_plugin.converters.layers import expected_shapes, net_keys
@@ -73,15 +71,7 @@ def define_fcn4s() -> type:
             super().__init__(
                 in_channels=in_channels, in_index=in_index, **kwargs)
 
-        def forward(self,
-                    inputs: Sequence[Tensor],
-                    out_size: Optional[Sequence[int]] = None) -> Tensor:
-            pool2, pool3, pool4, fc7 = self._transform_inputs(inputs)
-            x = self.upscore2(self._score_fr(fc7))
-            x = self.upscore_pool4(self._fuse(x, 'score_pool4', pool4))
-            x = self.upscore_pool3(self._fuse(x, 'score_pool3', pool3))
-            x = self.upscore4(self._fuse(x, 'score_pool2', pool2))
-            return self._output(x, out_size)
+        # no forward: CaffeFCNHead runs the declared layers in order
 
     return FCN4sHead
 

@@ -42,10 +42,10 @@ class CaffeFCNHead(BaseDecodeHead):
     ``forward(inputs)`` without a size returns the uncropped output blob
     (the Caffe ``upscore*`` blob).
 
-    Each subclass declares what it is and writes its own ``forward``; this
-    class builds the declared layers, and the net table, the converters and
-    the weights hook read the declarations (defining the class registers
-    it):
+    Each subclass declares what it is; this class builds the declared
+    layers and runs them in order (``forward``), and the net table, the
+    converters and the weights hook read the declarations (defining the
+    class registers it):
 
     - :attr:`nets`: the nets it builds (name, title, the net it is staged
       from, Caffe release, pytorch-fcn class, fixed skip scales);
@@ -225,29 +225,79 @@ class CaffeFCNHead(BaseDecodeHead):
         deconv.weight.requires_grad_(self.learnable_upsample)
         return deconv
 
-    def _score_fr(self, fc7: Tensor) -> Tensor:
-        if self.dropout is not None:
-            fc7 = self.dropout(fc7)
-        return self.score_fr(fc7)
+    def _score(self, name: str, feature: Tensor) -> Tensor:
+        """The score layer ``name`` on its feature map.
 
-    def _fuse(self, upscored: Tensor, name: str, feature: Tensor) -> Tensor:
-        """``upscored`` plus the skip scores of ``feature`` by layer ``name``.
+        ``score_fr`` after the head's dropout (``drop7``); a skip's scores
+        after its constant scale, if any (the at-once ``Scale`` layers).
+        """
+        spec = self._specs[name]
+        if spec.name == 'score_fr':
+            if self.dropout is not None:
+                feature = self.dropout(feature)
+        elif spec.scale and getattr(self, spec.scale) != 1:
+            feature = feature * getattr(self, spec.scale)
+        return getattr(self, name)(feature)
+
+    def _add_skip(self, upscored: Tensor, name: str,
+                  scores: Tensor) -> Tensor:
+        """``upscored`` plus the skip scores of layer ``name``.
 
         The scores are Caffe-cropped to ``upscored`` at the layer's
         ``crop_offset`` (``align='caffe_crop'``), or both maps are cut to
         their common top-left part (``align='plain'``).
         """
-        spec = self._specs[name]
-        scale = getattr(self, spec.scale) if spec.scale else 1.
-        if scale != 1:
-            feature = feature * scale
-        scores = getattr(self, name)(feature)
         if self.align == 'caffe_crop':
-            return upscored + caffe_crop(scores, spec.crop_offset,
+            return upscored + caffe_crop(scores, self._specs[name].crop_offset,
                                          upscored.shape[-2:])
         h = min(upscored.shape[-2], scores.shape[-2])
         w = min(upscored.shape[-1], scores.shape[-1])
         return upscored[:, :, :h, :w] + scores[:, :, :h, :w]
+
+    def layer_scores(self, inputs: Sequence[Tensor]) -> Dict[str, Tensor]:
+        """Each score layer's output, by Caffe name, before any upsampling.
+
+        Args:
+            inputs (Sequence[Tensor]): Backbone outputs.
+
+        Returns:
+            dict[str, Tensor]: ``score_fr`` and the skips' scores
+            (``score_pool4`` ...): the blobs that :meth:`upsample_scores`
+            takes, and that a late-fusion net sums across its streams.
+        """
+        scores = [ly for ly in self.layers if isinstance(ly, ScoreLayer)]
+        # inputs come fine to coarse, score layers coarse to fine
+        return {
+            spec.name: self._score(spec.name, feature)
+            for spec, feature in zip(scores,
+                                     reversed(self._transform_inputs(inputs)))
+        }
+
+    def upsample_scores(self,
+                        scores: Dict[str, Tensor],
+                        out_size: Optional[Sequence[int]] = None) -> Tensor:
+        """The head's upsampling path over its score layers' outputs.
+
+        :attr:`layers` in order: ``score_fr``, then each ``upscore*`` layer,
+        each skip's scores added (cropped) to the map before it, and the
+        last upscore blob cropped to the input.
+
+        Args:
+            scores (dict[str, Tensor]): As :meth:`layer_scores` gives them.
+            out_size (Sequence[int], optional): See :meth:`forward`.
+
+        Returns:
+            Tensor: Logits of shape (N, num_classes, H, W).
+        """
+        blob = None
+        for layer in self.layers:
+            if isinstance(layer, UpscoreLayer):
+                blob = getattr(self, layer.name)(blob)
+            elif blob is None:
+                blob = scores[layer.name]
+            else:
+                blob = self._add_skip(blob, layer.name, scores[layer.name])
+        return self._output(blob, out_size)
 
     def _output(self, blob: Tensor,
                 out_size: Optional[Sequence[int]]) -> Tensor:
@@ -276,7 +326,7 @@ class CaffeFCNHead(BaseDecodeHead):
     def forward(self,
                 inputs: Sequence[Tensor],
                 out_size: Optional[Sequence[int]] = None) -> Tensor:
-        """Compute the logits.
+        """Compute the logits: the declared :attr:`layers` in order.
 
         Args:
             inputs (Sequence[Tensor]): Backbone outputs.
@@ -287,7 +337,7 @@ class CaffeFCNHead(BaseDecodeHead):
         Returns:
             Tensor: Logits of shape (N, num_classes, H, W).
         """
-        raise NotImplementedError
+        return self.upsample_scores(self.layer_scores(inputs), out_size)
 
     def _check_input_size(self, inputs: Sequence[Tensor],
                           size: Tuple[int, int]) -> None:
@@ -330,21 +380,26 @@ class CaffeFCNHead(BaseDecodeHead):
         seg_logits = self.forward(inputs, size)
         return self.loss_by_feat(seg_logits, batch_data_samples)
 
-    def predict(self, inputs: Tuple[Tensor], batch_img_metas: List[dict],
-                test_cfg: ConfigType) -> Tensor:
-        """Cropped full-resolution logits for the network input.
+    @staticmethod
+    def predict_size(batch_img_metas: List[dict]) -> Tuple[int, int]:
+        """The network input's size, from the image metas of a batch.
 
-        The size is the one ``BaseDecodeHead.predict_by_feat`` resizes to:
-        the patch size in slide inference (a ``torch.Size`` img_shape),
-        otherwise ``pad_shape`` when present, otherwise ``img_shape``.
+        The size ``BaseDecodeHead.predict_by_feat`` resizes to: the patch
+        size in slide inference (a ``torch.Size`` img_shape), otherwise
+        ``pad_shape`` when present, otherwise ``img_shape``.
         """
         meta = batch_img_metas[0]
         if isinstance(meta['img_shape'], torch.Size):
-            size = input_hw(meta['img_shape'])
-        elif 'pad_shape' in meta:
-            size = input_hw(meta['pad_shape'][:2])
-        else:
-            size = input_hw(meta['img_shape'])
+            return input_hw(meta['img_shape'])
+        if 'pad_shape' in meta:
+            return input_hw(meta['pad_shape'][:2])
+        return input_hw(meta['img_shape'])
+
+    def predict(self, inputs: Tuple[Tensor], batch_img_metas: List[dict],
+                test_cfg: ConfigType) -> Tensor:
+        """Cropped full-resolution logits for the network input (of
+        :meth:`predict_size`)."""
+        size = self.predict_size(batch_img_metas)
         self._check_input_size(inputs, size)
         return self.forward(inputs, size)
 

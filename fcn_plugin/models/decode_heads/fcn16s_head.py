@@ -1,8 +1,5 @@
 """FCN-16s head."""
-from typing import Optional, Sequence
-
 from mmseg.registry import MODELS
-from torch import Tensor
 
 from ..net_description import NetDescription
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
@@ -50,12 +47,3 @@ class FCN16sHead(CaffeFCNHead):
                  **kwargs) -> None:
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
         self.scale_pool4 = scale_pool4
-
-    def forward(self,
-                inputs: Sequence[Tensor],
-                out_size: Optional[Sequence[int]] = None) -> Tensor:
-        pool4, fc7 = self._transform_inputs(inputs)
-        upscore2 = self.upscore2(self._score_fr(fc7))
-        fuse_pool4 = self._fuse(upscore2, 'score_pool4', pool4)
-        upscore16 = self.upscore16(fuse_pool4)
-        return self._output(upscore16, out_size)

@@ -1,8 +1,5 @@
 """FCN-32s head."""
-from typing import Optional, Sequence
-
 from mmseg.registry import MODELS
-from torch import Tensor
 
 from ..net_description import NetDescription
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
@@ -39,10 +36,3 @@ class FCN32sHead(CaffeFCNHead):
                  in_index: IntOrSeq = 2,
                  **kwargs) -> None:
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
-
-    def forward(self,
-                inputs: Sequence[Tensor],
-                out_size: Optional[Sequence[int]] = None) -> Tensor:
-        (fc7, ) = self._transform_inputs(inputs)
-        upscore = self.upscore(self._score_fr(fc7))
-        return self._output(upscore, out_size)

@@ -1,8 +1,5 @@
 """FCN-8s head (staged and at-once)."""
-from typing import Optional, Sequence
-
 from mmseg.registry import MODELS
-from torch import Tensor
 
 from ..net_description import NetDescription
 from .caffe_fcn_head import CaffeFCNHead, IntOrSeq
@@ -72,14 +69,3 @@ class FCN8sHead(CaffeFCNHead):
         super().__init__(in_channels=in_channels, in_index=in_index, **kwargs)
         self.scale_pool4 = scale_pool4
         self.scale_pool3 = scale_pool3
-
-    def forward(self,
-                inputs: Sequence[Tensor],
-                out_size: Optional[Sequence[int]] = None) -> Tensor:
-        pool3, pool4, fc7 = self._transform_inputs(inputs)
-        upscore2 = self.upscore2(self._score_fr(fc7))
-        fuse_pool4 = self._fuse(upscore2, 'score_pool4', pool4)
-        upscore_pool4 = self.upscore_pool4(fuse_pool4)
-        fuse_pool3 = self._fuse(upscore_pool4, 'score_pool3', pool3)
-        upscore8 = self.upscore8(fuse_pool3)
-        return self._output(upscore8, out_size)

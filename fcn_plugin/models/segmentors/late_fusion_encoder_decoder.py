@@ -60,12 +60,12 @@ class LateFusionEncoderDecoder(EncoderDecoder):
     ``backbone`` and ``decode_head`` config built once more.
 
     The streams share one set of upscore layers (the other streams' heads
-    hold the first head's modules), and the transposed convolutions and
-    crops are linear, so the weighted sum of the streams' cropped logits is
-    the reference's fused score upsampled once. With an FCN-16s head (the
-    paper's best NYUDv2 row, not released) the same holds at every score
-    layer: ``score_fr`` and ``score_pool4`` of the streams are each fused
-    with the weights before the shared upsampling.
+    hold the first head's modules, so checkpoints keep one-stream keys per
+    stream), and the fused scores are upsampled once, as in the reference.
+    With an FCN-16s head (the paper's best NYUDv2 row, not released) the
+    streams' ``score_fr`` and ``score_pool4`` are each fused with the
+    weights before the shared upsampling path (``upscore2``, the skip,
+    ``upscore16``).
 
     Modules: the first stream is MMSeg's ``backbone`` / ``decode_head``
     (keys ``backbone.conv1_1.weight``, ``decode_head.score_fr.weight``);
@@ -195,29 +195,39 @@ class LateFusionEncoderDecoder(EncoderDecoder):
                                         self._split(inputs))
         ]
 
-    def _fuse(self, per_stream: Sequence[Tensor]) -> Tensor:
-        out = per_stream[0] * self.fusion_weights[0]
-        for logits, weight in zip(per_stream[1:], self.fusion_weights[1:]):
-            out = out + logits * weight
-        return out
+    def _fused_logits(self, inputs: Tensor,
+                      out_size: Optional[Sequence[int]]) -> Tensor:
+        """The streams' score layers summed with the weights, then the one
+        upsampling path (``score_fused``, ``upscore``, crop).
+
+        Each stream's ``score_fr`` (and, with an FCN-16s head, each
+        ``score_pool4``) is computed on its own features; the weighted sums
+        go through the first head's upscore layers, which every stream's
+        head shares.
+        """
+        fused: Dict[str, Tensor] = {}
+        for (_, head), x, weight in zip(self._stream_nets(),
+                                        self.extract_feat(inputs),
+                                        self.fusion_weights):
+            if out_size is not None:
+                head._check_input_size(x, out_size)
+            for name, scores in head.layer_scores(x).items():
+                scores = scores * weight
+                fused[name] = fused[name] + scores if name in fused \
+                    else scores
+        return self.decode_head.upsample_scores(fused, out_size)
 
     def encode_decode(self, inputs: Tensor,
                       batch_img_metas: List[dict]) -> Tensor:
         """The fused logits at the input size."""
-        feats = self.extract_feat(inputs)
-        return self._fuse([
-            head.predict(x, batch_img_metas, self.test_cfg)
-            for (_, head), x in zip(self._stream_nets(), feats)
-        ])
+        return self._fused_logits(
+            inputs, self.decode_head.predict_size(batch_img_metas))
 
     def _forward(self,
                  inputs: Tensor,
                  data_samples: OptConfigType = None) -> Tensor:
         """The fused uncropped output blob (``mode='tensor'``)."""
-        feats = self.extract_feat(inputs)
-        return self._fuse([
-            head.forward(x) for (_, head), x in zip(self._stream_nets(), feats)
-        ])
+        return self._fused_logits(inputs, None)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """The loss of the fused logits (``decode.loss_*``).
@@ -229,15 +239,10 @@ class LateFusionEncoderDecoder(EncoderDecoder):
         Returns:
             dict[str, Tensor]: The loss and accuracy, as MMSeg names them.
         """
-        feats = self.extract_feat(inputs)
         size = input_hw(data_samples[0].gt_sem_seg.shape[-2:])
-        logits = []
-        for (_, head), x in zip(self._stream_nets(), feats):
-            head._check_input_size(x, size)
-            logits.append(head.forward(x, size))
         return add_prefix(
-            self.decode_head.loss_by_feat(self._fuse(logits), data_samples),
-            'decode')
+            self.decode_head.loss_by_feat(self._fused_logits(inputs, size),
+                                          data_samples), 'decode')
 
     @torch.no_grad()
     def stream_logits(self, inputs: Tensor,
