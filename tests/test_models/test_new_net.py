@@ -308,3 +308,28 @@ def test_staged_from_fcn8s_and_refusals(fcn4s, tmp_path, voc):
     with pytest.raises(WeightFileError, match='trained from FCN-8s'):
         plan_load(shapes, 'fcn4s', ckpt, 'atonce.pth',
                   dict(fcn_net='fcn8s-atonce'), staged=True)
+
+
+@pytest.mark.parametrize('layers', [
+    (ScoreLayer('score_fr', reads='fc7'), ),
+    (ScoreLayer('score_fr', reads='fc7'),
+     ScoreLayer('score_pool4', reads='pool4', crop_offset=5),
+     UpscoreLayer('upscore', kernel=64, stride=32)),
+    (UpscoreLayer('upscore', kernel=64, stride=32),
+     ScoreLayer('score_fr', reads='fc7')),
+    (ScoreLayer('score_pool4', reads='pool4'),
+     UpscoreLayer('upscore', kernel=64, stride=32)),
+    (ScoreLayer('score_fr', reads='fc7'),
+     UpscoreLayer('upscore', kernel=4, stride=2),
+     ScoreLayer('score_fr', reads='pool4', crop_offset=5),
+     UpscoreLayer('upscore16', kernel=32, stride=16)),
+])
+def test_layers_forward_cannot_run_are_refused(layers):
+    """forward runs the declaration, so one it cannot run is refused when
+    the class is defined, and nothing is registered."""
+    heads = list(REGISTRY.heads)
+    with pytest.raises(TypeError, match='alternate ScoreLayer'):
+        type('BadHead', (CaffeFCNHead, ),
+             dict(nets=(NetDescription('fcn-bad', 'FCN-bad'), ),
+                  layers=layers, final_crop_offset=0))
+    assert REGISTRY.heads == heads

@@ -23,6 +23,24 @@ def _as_tuple(x: IntOrSeq) -> Tuple[int, ...]:
     return tuple(x) if isinstance(x, (list, tuple)) else (x, )
 
 
+def _check_layers(cls: type) -> None:
+    """Refuse a ``layers`` declaration that ``forward`` cannot run.
+
+    The path is ``score_fr``, then upscore layers, each but the last
+    followed by one skip's score layer: score and upscore layers alternate,
+    from ``score_fr`` to an upscore layer, with distinct names.
+    """
+    kinds = [type(ly) for ly in cls.layers]
+    names = [ly.name for ly in cls.layers]
+    want = [ScoreLayer, UpscoreLayer] * (len(kinds) // 2)
+    if (kinds != want or not names or names[0] != 'score_fr'
+            or len(set(names)) != len(names)):
+        raise TypeError(
+            f'{cls.__name__}.layers must alternate ScoreLayer and '
+            'UpscoreLayer with distinct names, from ScoreLayer(\'score_fr\') '
+            f'to an UpscoreLayer; got {", ".join(names) or "none"}')
+
+
 class CaffeFCNHead(BaseDecodeHead):
     """Shared machinery of the original FCN heads.
 
@@ -107,6 +125,7 @@ class CaffeFCNHead(BaseDecodeHead):
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)
         if cls.__dict__.get('nets'):
+            _check_layers(cls)
             register_head(cls)
 
     def __init__(self,
