@@ -251,7 +251,7 @@ class CaffeFCNHead(BaseDecodeHead):
         after its constant scale, if any (the at-once ``Scale`` layers).
         """
         spec = self._specs[name]
-        if spec.name == 'score_fr':
+        if name == 'score_fr':
             if self.dropout is not None:
                 feature = self.dropout(feature)
         elif spec.scale and getattr(self, spec.scale) != 1:
@@ -273,6 +273,14 @@ class CaffeFCNHead(BaseDecodeHead):
         w = min(upscored.shape[-1], scores.shape[-1])
         return upscored[:, :, :h, :w] + scores[:, :, :h, :w]
 
+    def _scored_features(
+            self,
+            inputs: Sequence[Tensor]) -> List[Tuple[ScoreLayer, Tensor]]:
+        """Each score layer with the backbone output it reads."""
+        scores = [ly for ly in self.layers if isinstance(ly, ScoreLayer)]
+        # inputs come fine to coarse, score layers coarse to fine
+        return list(zip(scores, reversed(self._transform_inputs(inputs))))
+
     def layer_scores(self, inputs: Sequence[Tensor]) -> Dict[str, Tensor]:
         """Each score layer's output, by Caffe name, before any upsampling.
 
@@ -284,12 +292,9 @@ class CaffeFCNHead(BaseDecodeHead):
             (``score_pool4`` ...): the blobs that :meth:`upsample_scores`
             takes, and that a late-fusion net sums across its streams.
         """
-        scores = [ly for ly in self.layers if isinstance(ly, ScoreLayer)]
-        # inputs come fine to coarse, score layers coarse to fine
         return {
             spec.name: self._score(spec.name, feature)
-            for spec, feature in zip(scores,
-                                     reversed(self._transform_inputs(inputs)))
+            for spec, feature in self._scored_features(inputs)
         }
 
     def upsample_scores(self,
@@ -369,10 +374,7 @@ class CaffeFCNHead(BaseDecodeHead):
         """
         if self.align != 'caffe_crop':
             return
-        scores = [ly for ly in self.layers if isinstance(ly, ScoreLayer)]
-        # inputs come fine to coarse, score layers coarse to fine
-        for feat, spec in zip(reversed(self._transform_inputs(inputs)),
-                              scores):
+        for spec, feat in self._scored_features(inputs):
             expected = (self.trunk.output_size(spec.reads, size[0]),
                         self.trunk.output_size(spec.reads, size[1]))
             if tuple(feat.shape[-2:]) != expected:
