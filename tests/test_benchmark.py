@@ -201,16 +201,23 @@ def test_full_width_parameters_are_the_papers():
     assert counts['fcn32s'][0] - counts['fcn32s'][1] == 21 * 21 * 64 * 64
 
 
-def test_alexnet_beside_vgg16_in_one_run(tmp_path, capsys):
+def run_trunk_case(case: str, tmp_path, capsys) -> tuple:
+    """``tools/benchmark.py`` with only part ``trunks`` for ``case`` (and
+    its group's reference): tiny, 37x45, memory at 24x32, 2 repeats. The
+    printed text and the saved JSON."""
     out = tmp_path / 'bench.json'
     cli.main([
-        '--tiny', '--skip', 'nets', 'data', 'deploy', '--trunk-cases',
-        'fcn32s-alexnet', '--trunk-shape', '1x3x37x45', '--memory-shape',
-        '1x3x24x32', '--repeats', '2', '--warmup', '0', '--out',
+        '--tiny', '--skip', 'nets', 'data', 'deploy', '--trunk-cases', case,
+        '--trunk-shape', '1x3x37x45', '--memory-shape', '1x3x24x32',
+        '--repeats', '2', '--warmup', '0', '--out',
         str(out)
     ])
-    printed = capsys.readouterr().out
-    result = json.loads(out.read_text())['trunks']
+    return capsys.readouterr().out, json.loads(out.read_text())
+
+
+def test_alexnet_beside_vgg16_in_one_run(tmp_path, capsys):
+    printed, saved = run_trunk_case('fcn32s-alexnet', tmp_path, capsys)
+    result = saved['trunks']
     assert result['reference'] == 'fcn32s'
     cases = result['cases']
     assert list(cases) == ['fcn32s', 'fcn32s-alexnet']
@@ -321,15 +328,7 @@ def test_late_fusion_beside_one_stream_in_one_run(tmp_path, capsys):
     """Group nyud: the RGB-HHA late fusion (two streams, 6 channels)
     against the RGB net (3 channels), 40 classes, each fed its own
     input."""
-    out = tmp_path / 'bench.json'
-    cli.main([
-        '--tiny', '--skip', 'nets', 'data', 'deploy', '--trunk-cases',
-        'nyud-rgb-hha', '--trunk-shape', '1x3x37x45', '--memory-shape',
-        '1x3x24x32', '--repeats', '2', '--warmup', '0', '--out',
-        str(out)
-    ])
-    printed = capsys.readouterr().out
-    saved = json.loads(out.read_text())
+    printed, saved = run_trunk_case('nyud-rgb-hha', tmp_path, capsys)
     assert 'trunks' not in saved  # the backbone group was not asked for
     result = saved['trunks_nyud']
     assert (result['group'], result['reference']) == ('nyud', 'nyud-rgb')

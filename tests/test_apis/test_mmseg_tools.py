@@ -37,6 +37,14 @@ def _run(*args, cwd: Path) -> str:
     return output
 
 
+def metrics_line(log: str) -> str:
+    """The one test metrics line of a ``test.py`` log."""
+    (line, ) = [
+        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
+    ]
+    return line
+
+
 def _options(voc: Path, iters: int) -> list:
     options = {k: v for k, v in tiny_options(CONFIG).items()}
     for split in ('train', 'val', 'test'):

@@ -30,7 +30,7 @@ from fcn_plugin.errors import NonFiniteLossError
 from fcn_plugin.utils.safe_checkpoint import safe_load
 from ..conftest import CONFIGS, randomize
 from ..test_apis.conftest import tiny_options
-from ..test_apis.test_mmseg_tools import MMSEG_TOOLS, _run
+from ..test_apis.test_mmseg_tools import MMSEG_TOOLS, _run, metrics_line
 from ..test_converters.sources import caffe_weights, torchvision_state_dict
 
 ROOT = CONFIGS.parent
@@ -346,9 +346,7 @@ def test_checkpoint_tests_with_the_other_tools(run: Run, tmp_path):
     log = _run(TOOLS[tester]['test'], run.case.config, run.work / 'iter_2.pth',
                '--work-dir', work, '--cfg-options', *cli(run.options),
                cwd=ROOT)
-    (line, ) = [
-        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
-    ]
+    line = metrics_line(log)
     for key in ('aAcc', 'mIoU', 'mAcc', 'fwIoU'):
         assert re.search(rf'\b{key}: \d', line), key
     (metrics, ) = work.glob('*/*.json')

@@ -23,7 +23,7 @@ from PIL import Image
 from fcn_plugin.utils.safe_checkpoint import safe_load
 from ..conftest import CONFIGS, randomize
 from ..test_apis.conftest import SIZES, tiny_options
-from ..test_apis.test_mmseg_tools import INFER, MMSEG_TOOLS, _run
+from ..test_apis.test_mmseg_tools import INFER, MMSEG_TOOLS, _run, metrics_line
 from .test_any_dataset import cli, tiny_run, train_staged, write_pascal_context
 
 ROOT = CONFIGS.parent
@@ -71,9 +71,7 @@ def test_mmseg_test_tool_scores_and_draws_the_context_classes(
     log = _run(MMSEG_TOOLS / 'test.py', run['config'], run['ckpt'],
                '--work-dir', tmp_path / 'test', '--show-dir', show,
                '--cfg-options', *options(run['config'], data, 1), cwd=ROOT)
-    (line, ) = [
-        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
-    ]
+    line = metrics_line(log)
     for key in ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'mIoU@band2'):
         assert re.search(rf'\b{re.escape(key)}: \d', line), key
     # the per-class table has the 59 classes (no background)

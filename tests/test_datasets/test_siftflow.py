@@ -30,7 +30,7 @@ from fcn_plugin.datasets.siftflow_dataset import FCNSiftFlowDataset
 from fcn_plugin.errors import DataFileError
 from ..conftest import CONFIGS
 from ..test_apis.conftest import SIZES
-from ..test_apis.test_mmseg_tools import MMSEG_TOOLS, _run
+from ..test_apis.test_mmseg_tools import MMSEG_TOOLS, _run, metrics_line
 from .test_any_dataset import SIZE, cli, tiny_run, train_staged, write_siftflow
 
 ROOT = CONFIGS.parent
@@ -207,9 +207,7 @@ def test_two_heads_train_with_both_losses_and_stage(staged):
 
 
 def _scores(log: str) -> dict:
-    (line, ) = [
-        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
-    ]
+    line = metrics_line(log)
     scores = {}
     for key in ('aAcc', 'mIoU', 'mAcc', 'fwIoU', 'geoAcc'):
         match = re.search(rf'\b{key}: ([\d.]+)', line)

@@ -7,7 +7,7 @@ import re
 from mmengine.runner.checkpoint import _load_checkpoint
 from PIL import Image
 
-from ..test_apis.test_mmseg_tools import MMSEG_TOOLS
+from ..test_apis.test_mmseg_tools import MMSEG_TOOLS, metrics_line
 from .conftest import DATA, NUM_IMAGES, data_root_options, run_tool
 
 CONFIG = DATA / 'tiny_fcn8s_voc.py'
@@ -63,14 +63,6 @@ def test_test_reports_metrics_and_paints_every_image(trained, tiny_voc,
 
 
 ALEXNET = DATA / 'tiny_fcn32s_alexnet_voc.py'
-
-
-def metrics_line(log: str) -> str:
-    """The test metrics line of a ``test.py`` log."""
-    (line, ) = [
-        ln for ln in log.splitlines() if 'Iter(test)' in ln and 'mIoU:' in ln
-    ]
-    return line
 
 
 def scores(line: str) -> list:
